@@ -1,0 +1,30 @@
+//! # verifier — the sans-IO transparency-log core of Trial Ledger
+//!
+//! This crate is the part of Trial Ledger that every other part trusts: the
+//! registry uses it to build the log, the browser portal (compiled to wasm32)
+//! and the reviewer's `trialverify` CLI use it to check everything the
+//! registry says. It implements, byte for byte:
+//!
+//! - RFC 6962 / RFC 9162 §2.1 Merkle tree hashing, inclusion and consistency
+//!   proofs ([`merkle`]);
+//! - C2SP `tlog-tiles` v0.1.0 tile addressing, hash tiles, entry bundles and a
+//!   proof builder that works from tiles alone ([`tile`]);
+//! - C2SP `signed-note` v1.0.0 keys, signing and verification ([`note`]);
+//! - C2SP `tlog-checkpoint` v1.0.0 ([`checkpoint`]);
+//! - C2SP `tlog-cosignature` v1.0.1 witness cosignatures ([`cosignature`]);
+//! - the trust policy (`log`, `witness`, `quorum` lines) that decides whether a
+//!   checkpoint is trusted and when it was witnessed ([`policy`]).
+//!
+//! What it is not: it does no I/O. No network, no filesystem, no clock and no
+//! randomness inside the library — callers pass bytes, times and seeds in and
+//! get values or errors out. The `cli` feature adds the `trialverify` binary,
+//! which is the only place this package touches files, HTTP or a terminal.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod checkpoint;
+pub mod cosignature;
+pub mod merkle;
+pub mod note;
+pub mod policy;
+pub mod tile;
