@@ -3,7 +3,9 @@
 //! Targets on the 2-core reference machine (issue 2): proof verification
 //! ≤ 20 µs; checkpoint + 3 cosignatures under a policy ≤ 250 µs; `audit-log`
 //! ≥ 1,000,000 leaves/s. Set `TL_BENCH_AUDIT_SIZE` to change the audited log's
-//! size (default 1,000,000 entries; the log is generated once per run).
+//! size (default 1,000,000 entries; the log is generated once per run) and
+//! `TL_BENCH_ENTRY_BYTES` to pad every entry to that many bytes (default:
+//! short entries of 10–17 bytes; real ledger entries are 1–3 KB).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -125,9 +127,15 @@ fn bench_audit_log(c: &mut Criterion) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
+    let entry_bytes: usize = std::env::var("TL_BENCH_ENTRY_BYTES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let dir = tempfile::tempdir().expect("tempdir");
     let origin = "bench.example/audit";
-    common::write_log(dir.path(), origin, size);
+    common::write_log_of(dir.path(), origin, size, |i| {
+        common::padded_entry(i, entry_bytes)
+    });
     let vkey = common::log_signer(origin).verifier_key().to_string();
     let path = dir.path().to_str().expect("utf-8 path").to_string();
 
@@ -136,7 +144,11 @@ fn bench_audit_log(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(20));
     group.throughput(Throughput::Elements(size));
-    group.bench_function(format!("{size}_entries_on_disk"), |b| {
+    let label = match entry_bytes {
+        0 => format!("{size}_short_entries_on_disk"),
+        n => format!("{size}_entries_of_{n}_bytes_on_disk"),
+    };
+    group.bench_function(label, |b| {
         b.iter(|| {
             let out = Command::new(env!("CARGO_BIN_EXE_trialverify"))
                 .args(["audit-log", &path, "--vkey", &vkey])

@@ -20,13 +20,31 @@ pub fn entry(i: u64) -> Vec<u8> {
     format!("entry {i} {}", "x".repeat((i % 7) as usize)).into_bytes()
 }
 
+/// The `i`-th entry padded to `len` bytes (at least its short form), for
+/// logs whose entries are the size of real ledger entries.
+pub fn padded_entry(i: u64, len: usize) -> Vec<u8> {
+    let mut e = entry(i);
+    e.resize(len.max(e.len()), b'.');
+    e
+}
+
 /// Writes a log of `size` generated entries under `dir` and returns its root.
 pub fn write_log(dir: &Path, origin: &str, size: u64) -> Hash {
+    write_log_of(dir, origin, size, entry)
+}
+
+/// [`write_log`] with entries made by `entry_of(index)`.
+pub fn write_log_of(
+    dir: &Path,
+    origin: &str,
+    size: u64,
+    entry_of: impl Fn(u64) -> Vec<u8>,
+) -> Hash {
     let mut hasher = tile::TileHasher::new();
     let mut bundle: Vec<Vec<u8>> = Vec::with_capacity(TILE_WIDTH as usize);
     let mut bundle_index = 0;
     for i in 0..size {
-        let e = entry(i);
+        let e = entry_of(i);
         for (id, hashes) in hasher.push(merkle::leaf_hash(&e)) {
             write_tile(dir, &id, &hashes);
         }
