@@ -2,7 +2,10 @@
 //! and compare every stored tile, in memory bounded by the tile height (one
 //! entry bundle and one tile per level at a time), whatever the log's size.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 
 use verifier::checkpoint::Checkpoint;
 use verifier::merkle::{self, Hash};
@@ -71,38 +74,78 @@ fn verified_checkpoint(note: &[u8], key: &VerifierKey, what: &str) -> Result<Che
 /// Streams every entry bundle through a [`TileHasher`], comparing each tile it
 /// completes with the stored one, then compares the root. Returns the number
 /// of entries checked.
+///
+/// Reading bundles and hashing their entries (SHA-256 of every byte of the
+/// log) is the bulk of the work, so worker threads do it, bundle by bundle;
+/// this thread consumes their leaf hashes strictly in bundle order, so the
+/// first mismatch named is the first in the log. Memory stays bounded: a
+/// worker only takes a new bundle after handing over its last one, and the
+/// channel holds a few bundles' hashes.
 fn recompute_tree(source: &LogSource, checkpoint: &Checkpoint) -> Result<u64, Failure> {
     let size = checkpoint.size;
     let bar = crate::progress_bar(size, "leaves");
     bar.set_style(leaf_style());
-    let mut hasher = TileHasher::new();
     let bundles = size.div_ceil(TILE_WIDTH);
-    for index in 0..bundles {
-        let Some(bundle_tile) = TileId::for_tree(0, index, size) else {
-            break;
-        };
-        let path = bundle_tile.entry_bundle_path();
-        let bytes = source.fetch_required(&path, MAX_ENTRY_BUNDLE)?;
-        let entries = tile::decode_entry_bundle(&bytes)
-            .map_err(|e| Failure::Verification(format!("{path}: {e}")))?;
-        if entries.len() != usize::from(bundle_tile.width) {
-            return Err(Failure::Verification(format!(
-                "{path} holds {} entries, the tree of size {size} needs {}",
-                entries.len(),
-                bundle_tile.width
-            )));
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4);
+    let next_bundle = AtomicU64::new(0);
+    let (sender, receiver) = mpsc::sync_channel::<(u64, Result<Vec<Hash>, Failure>)>(2 * workers);
+
+    let root = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let next_bundle = &next_bundle;
+            scope.spawn(move || {
+                loop {
+                    let index = next_bundle.fetch_add(1, Ordering::Relaxed);
+                    if index >= bundles {
+                        break;
+                    }
+                    let hashes = bundle_leaf_hashes(source, index, size);
+                    let failed = hashes.is_err();
+                    // A closed channel means the consumer stopped at an error.
+                    if sender.send((index, hashes)).is_err() || failed {
+                        break;
+                    }
+                }
+            });
         }
-        for entry in entries {
-            for (tile, hashes) in hasher.push(merkle::leaf_hash(entry)) {
-                compare_tile(source, &tile, &hashes)?;
+        drop(sender);
+        // Dropping the receiver on an early return stops the workers.
+        let receiver = receiver;
+        let mut hasher = TileHasher::new();
+        let mut waiting = BTreeMap::new();
+        for index in 0..bundles {
+            let hashes = loop {
+                if let Some(hashes) = waiting.remove(&index) {
+                    break hashes;
+                }
+                match receiver.recv() {
+                    Ok((i, hashes)) => {
+                        waiting.insert(i, hashes);
+                    }
+                    Err(_) => {
+                        return Err(Failure::Verification(format!(
+                            "entry bundle {index} was never read (a reader stopped early)"
+                        )));
+                    }
+                }
+            }?;
+            let count = hashes.len() as u64;
+            for leaf_hash in hashes {
+                for (tile, tile_hashes) in hasher.push(leaf_hash) {
+                    compare_tile(source, &tile, &tile_hashes)?;
+                }
             }
+            bar.inc(count);
         }
-        bar.inc(u64::from(bundle_tile.width));
-    }
-    let (partial_tiles, root) = hasher.finish();
-    for (tile, hashes) in &partial_tiles {
-        compare_tile(source, tile, hashes)?;
-    }
+        let (partial_tiles, root) = hasher.finish();
+        for (tile, hashes) in &partial_tiles {
+            compare_tile(source, tile, hashes)?;
+        }
+        Ok(root)
+    })?;
     bar.finish_and_clear();
     if root != checkpoint.root {
         return Err(Failure::Verification(format!(
@@ -112,6 +155,29 @@ fn recompute_tree(source: &LogSource, checkpoint: &Checkpoint) -> Result<u64, Fa
         )));
     }
     Ok(size)
+}
+
+/// Reads entry bundle `index` of the tree of `size` and returns the leaf
+/// hashes of its entries, checking that it holds exactly the entries the tree
+/// needs.
+fn bundle_leaf_hashes(source: &LogSource, index: u64, size: u64) -> Result<Vec<Hash>, Failure> {
+    let bundle_tile = TileId::for_tree(0, index, size).ok_or_else(|| {
+        Failure::Verification(format!(
+            "entry bundle {index} is beyond the tree of size {size}"
+        ))
+    })?;
+    let path = bundle_tile.entry_bundle_path();
+    let bytes = source.fetch_required(&path, MAX_ENTRY_BUNDLE)?;
+    let entries = tile::decode_entry_bundle(&bytes)
+        .map_err(|e| Failure::Verification(format!("{path}: {e}")))?;
+    if entries.len() != usize::from(bundle_tile.width) {
+        return Err(Failure::Verification(format!(
+            "{path} holds {} entries, the tree of size {size} needs {}",
+            entries.len(),
+            bundle_tile.width
+        )));
+    }
+    Ok(entries.into_iter().map(merkle::leaf_hash).collect())
 }
 
 fn leaf_style() -> indicatif::ProgressStyle {
