@@ -13,7 +13,26 @@
 //! - C2SP `tlog-checkpoint` v1.0.0 ([`checkpoint`]);
 //! - C2SP `tlog-cosignature` v1.0.1 witness cosignatures ([`cosignature`]);
 //! - the trust policy (`log`, `witness`, `quorum` lines) that decides whether a
-//!   checkpoint is trusted and when it was witnessed ([`policy`]).
+//!   checkpoint is trusted and when it was witnessed ([`policy`]);
+//! - the five ledger predicate types of DESIGN §2 — registration (the WHO
+//!   Trial Registration Data Set), amendment, status, results, consent
+//!   ([`predicate`]), their field rules ([`validate`]), DSSE envelopes
+//!   ([`dsse`]), in-toto statements ([`statement`]) and whole entries with
+//!   their hashes, trial ids and a signing builder ([`entry`]);
+//! - the pure trial state machine that folds entries into per-trial
+//!   histories and enforces ownership, the `prev` chain and consent forms
+//!   ([`trial`]);
+//! - the outcome comparison of the COMPare method: pre-specified outcomes
+//!   reported, changed or missing, reported outcomes added, declared or not
+//!   ([`compare`]).
+//!
+//! [`ctgov`] imports ClinicalTrials.gov API v2 study records into the
+//! registration and results predicates, for the sponsor's portal and
+//! `trialverify import-ctgov`.
+//!
+//! With the `fixtures` feature, [`fixtures`] provides a realistic example
+//! trial (keys, documents, a signed registration → amendment → status →
+//! results chain, consent entries) for tests, benchmarks and demos.
 //!
 //! What it is not: it does no I/O. No network, no filesystem, no clock and no
 //! randomness inside the library — callers pass bytes, times and seeds in and
@@ -24,7 +43,15 @@
 
 pub mod checkpoint;
 pub mod cosignature;
+pub mod dsse;
+pub mod entry;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 pub mod merkle;
 pub mod note;
 pub mod policy;
+pub mod predicate;
+pub mod statement;
 pub mod tile;
+pub mod trial;
+pub mod validate;

@@ -164,3 +164,28 @@ fn tessera_log_light_client_check() {
     note[27] ^= 1;
     assert!(verify_note(&note, std::slice::from_ref(&key)).is_err());
 }
+
+/// Ledger entries and the trial rules in the browser: the example trial's
+/// chain is built, signed, parsed and folded; a changed byte is refused.
+#[wasm_bindgen_test]
+fn entries_and_trial_rules() {
+    use verifier::entry::Entry;
+    use verifier::fixtures;
+    use verifier::trial::Ledger;
+
+    let chain = fixtures::chain().expect("the example chain");
+    let mut ledger = Ledger::new();
+    for (index, bytes) in (0u64..).zip(&chain.entries) {
+        ledger.apply(index, bytes).expect("a valid entry");
+    }
+    let trial = ledger.trial(&chain.trial_id).expect("registered");
+    assert_eq!(trial.versions.len(), 2);
+    assert_eq!(trial.results.len(), 1);
+    assert_eq!(
+        trial.head_hex(),
+        verifier::entry::entry_hash(&chain.entries[3])
+    );
+    let mut tampered = chain.entries[0].clone();
+    tampered[100] ^= 1;
+    assert!(Entry::parse(&tampered).is_err());
+}
