@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod checkpoint;
+pub mod compare;
 pub mod cosignature;
 pub mod dsse;
 pub mod entry;
