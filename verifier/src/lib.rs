@@ -44,6 +44,7 @@
 pub mod checkpoint;
 pub mod compare;
 pub mod cosignature;
+pub mod ctgov;
 pub mod dsse;
 pub mod entry;
 #[cfg(feature = "fixtures")]

@@ -8,6 +8,7 @@
 //! library.
 
 mod audit;
+mod import;
 mod source;
 
 use std::fmt;
@@ -63,6 +64,14 @@ enum Command {
         /// An older checkpoint of the same log to prove consistency with.
         #[arg(long)]
         since: Option<PathBuf>,
+    },
+    /// Map a ClinicalTrials.gov API v2 study record (JSON) to the unsigned
+    /// bodies of a registration and a results predicate, printed as JSON;
+    /// what the record lacks is listed, and repeated on standard error.
+    ImportCtgov {
+        /// The study record, or `-` (the default) for standard input.
+        #[arg(default_value = "-")]
+        file: String,
     },
     /// Print SHA-256 digests in `sha256sum` format.
     Hash {
@@ -128,6 +137,7 @@ fn main() -> ExitCode {
             vkey,
             since,
         } => audit::run(&location, &vkey, since.as_deref()),
+        Command::ImportCtgov { file } => import::run(&file),
         Command::Hash { files } => hash_files(&files),
     };
     match result {
