@@ -6,9 +6,18 @@
 //! size (default 1,000,000 entries; the log is generated once per run) and
 //! `TL_BENCH_ENTRY_BYTES` to pad every entry to that many bytes (default:
 //! short entries of 10–17 bytes; real ledger entries are 1–3 KB).
+//!
+//! Evidence bundles (issue 3): `verify_bundle` on a bundle of 20 entries of
+//! one trial with 3 witnesses (quorum 2), each entry anchored in its own
+//! checkpoint — 21 checkpoint notes and 20 entry signatures, 104 Ed25519
+//! verifications in all (the browser's number is printed by
+//! `tests/wasm.rs::bundle_verification_time`; target < 5 ms there).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+
+#[path = "../tests/bundle_common/mod.rs"]
+mod bundle_common;
 
 use std::hint::black_box;
 use std::process::Command;
@@ -20,6 +29,7 @@ use verifier::cosignature;
 use verifier::merkle::{self, Hash};
 use verifier::note::{KeyType, SignerKey};
 use verifier::policy::Policy;
+use verifier::report::{Verdict, verify_bundle};
 
 const TREE_SIZE: u64 = 1_000_000;
 
@@ -122,6 +132,17 @@ fn bench_checkpoint_policy(c: &mut Criterion) {
     });
 }
 
+fn bench_bundle(c: &mut Criterion) {
+    let (bundle, policy) = bundle_common::twenty_entry_bundle();
+    let json = bundle.to_json();
+    c.bench_function("verify_bundle_20_entries_3_witnesses", |b| {
+        b.iter(|| {
+            let report = verify_bundle(black_box(json.as_bytes()), &policy, &[]).expect("usable");
+            assert_eq!(report.verdict, Verdict::Verified);
+        })
+    });
+}
+
 fn bench_audit_log(c: &mut Criterion) {
     let size: u64 = std::env::var("TL_BENCH_AUDIT_SIZE")
         .ok()
@@ -169,6 +190,7 @@ criterion_group!(
     bench_leaf_hashing,
     bench_proofs,
     bench_checkpoint_policy,
+    bench_bundle,
     bench_audit_log
 );
 criterion_main!(benches);

@@ -24,13 +24,16 @@
 //!   ([`trial`]);
 //! - the outcome comparison of the COMPare method: pre-specified outcomes
 //!   reported, changed or missing, reported outcomes added, declared or not
-//!   ([`compare`]).
+//!   ([`compare`]);
+//! - evidence bundles (DESIGN §5): the wire format and a builder
+//!   ([`bundle`]), and their offline verification into a report with a
+//!   verdict ([`report`]).
 //!
 //! [`ctgov`] imports ClinicalTrials.gov API v2 study records into the
 //! registration and results predicates, for the sponsor's portal and
 //! `trialverify import-ctgov`.
 //!
-//! With the `fixtures` feature, [`fixtures`] provides a realistic example
+//! With the `fixtures` feature, `fixtures` provides a realistic example
 //! trial (keys, documents, a signed registration → amendment → status →
 //! results chain, consent entries) for tests, benchmarks and demos.
 //!
@@ -41,6 +44,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bundle;
 pub mod checkpoint;
 pub mod compare;
 pub mod cosignature;
@@ -53,6 +57,7 @@ pub mod merkle;
 pub mod note;
 pub mod policy;
 pub mod predicate;
+pub mod report;
 pub mod statement;
 pub mod tile;
 pub mod trial;

@@ -189,3 +189,66 @@ fn entries_and_trial_rules() {
     tampered[100] ^= 1;
     assert!(Entry::parse(&tampered).is_err());
 }
+
+mod bundle_common;
+
+/// An evidence bundle built (log, checkpoints, three witnesses) and
+/// verified in the browser; a changed byte in an entry fails it.
+#[wasm_bindgen_test]
+fn a_bundle_verifies_in_the_browser() {
+    use base64::Engine as _;
+    use verifier::report::{CheckName, Verdict, verify_bundle};
+
+    let s = bundle_common::scenario(&bundle_common::Plan::default());
+    let policy = s.log.policy(2);
+    let bundle = s.bundle(&policy);
+    let report = verify_bundle(
+        bundle.to_json().as_bytes(),
+        &policy,
+        &bundle_common::documents(),
+    )
+    .expect("a usable bundle");
+    assert_eq!(report.verdict, Verdict::Verified, "{:?}", report.findings);
+    assert_eq!(
+        report.timeline[0].witnessed_time.as_deref(),
+        Some("2024-01-15T12:31:00Z")
+    );
+
+    let mut tampered = bundle.clone();
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut bytes = engine.decode(&tampered.entries[1].entry).expect("base64");
+    bytes[50] ^= 1;
+    tampered.entries[1].entry = engine.encode(bytes);
+    let report = tampered.verify(&policy, &[]);
+    assert_eq!(report.verdict, Verdict::Failed);
+    assert!(!report.passed(CheckName::EntryInclusion));
+}
+
+/// Not an assertion: the mean time of `verify_bundle` on a bundle of 20
+/// entries with 3 witnesses (20 distinct anchors), printed by the runner.
+#[wasm_bindgen_test]
+fn bundle_verification_time() {
+    use verifier::report::{Verdict, verify_bundle};
+    use wasm_bindgen_test::console_log;
+
+    let (bundle, policy) = bundle_common::twenty_entry_bundle();
+    let json = bundle.to_json();
+    let performance = web_sys::window()
+        .and_then(|w| w.performance())
+        .expect("window.performance");
+    let verify = || {
+        let report = verify_bundle(json.as_bytes(), &policy, &[]).expect("usable");
+        assert_eq!(report.verdict, Verdict::Verified);
+    };
+    verify(); // warm up
+    let runs = 20;
+    let start = performance.now();
+    for _ in 0..runs {
+        verify();
+    }
+    let mean = (performance.now() - start) / f64::from(runs);
+    console_log!(
+        "verify_bundle: 20 entries, 3 witnesses (quorum 2), {} bytes: mean {mean:.2} ms over {runs} runs",
+        json.len()
+    );
+}

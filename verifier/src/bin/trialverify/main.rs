@@ -1,13 +1,15 @@
 //! `trialverify` — the reviewer's offline verifier for Trial Ledger.
 //!
-//! Every subcommand ends in one of three exit codes, so that scripts can rely on
+//! Every subcommand ends in one of these exit codes, so that scripts can rely on
 //! them: 0 when everything verified, 1 when a verification failed (the message
-//! says what failed), 2 when the input or the arguments cannot be used at all.
+//! says what failed), 2 when the input or the arguments cannot be used at all,
+//! and — for `bundle` — 3 when the evidence holds but shows findings.
 //! This binary is the I/O edge of the sans-IO `verifier` library: it reads files,
 //! standard input and HTTP, draws progress bars, and leaves every check to the
 //! library.
 
 mod audit;
+mod bundle;
 mod import;
 mod source;
 
@@ -73,6 +75,24 @@ enum Command {
         #[arg(default_value = "-")]
         file: String,
     },
+    /// Verify a trial's evidence bundle offline: signatures, witness quorum,
+    /// inclusion and consistency proofs, the trial's rules, witnessed times,
+    /// prospective registration, documents and the outcome comparison.
+    /// Exit 0 verified, 3 findings, 1 failed, 2 unusable input.
+    Bundle {
+        /// The bundle (JSON), or `-` for standard input.
+        bundle: String,
+        /// The trust policy file (`log`, `witness`, `quorum` lines).
+        #[arg(long)]
+        policy: String,
+        /// A document to match against the entries' subjects by SHA-256;
+        /// repeat for several.
+        #[arg(long = "file")]
+        files: Vec<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print SHA-256 digests in `sha256sum` format.
     Hash {
         /// Files to hash.
@@ -102,6 +122,8 @@ pub enum Failure {
     Verification(String),
     /// The input or the arguments cannot be used (exit 2).
     Input(String),
+    /// The evidence holds, and shows findings about the trial (exit 3).
+    Findings(String),
 }
 
 impl fmt::Display for Failure {
@@ -109,6 +131,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Verification(m) => write!(f, "verification failed: {m}"),
             Failure::Input(m) => write!(f, "unusable input: {m}"),
+            Failure::Findings(m) => write!(f, "verified with findings: {m}"),
         }
     }
 }
@@ -118,6 +141,7 @@ impl Failure {
         match self {
             Failure::Verification(_) => ExitCode::from(1),
             Failure::Input(_) => ExitCode::from(2),
+            Failure::Findings(_) => ExitCode::from(3),
         }
     }
 }
@@ -138,6 +162,12 @@ fn main() -> ExitCode {
             since,
         } => audit::run(&location, &vkey, since.as_deref()),
         Command::ImportCtgov { file } => import::run(&file),
+        Command::Bundle {
+            bundle,
+            policy,
+            files,
+            json,
+        } => bundle::run(&bundle, &policy, &files, json),
         Command::Hash { files } => hash_files(&files),
     };
     match result {
