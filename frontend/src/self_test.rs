@@ -8,7 +8,7 @@
 //! exercises SHA-256 and the proof code compiled to wasm32; it verifies no
 //! ledger data (there is none to fetch yet).
 
-use verifier::merkle::{self, Hash};
+use verifier::merkle::{self, Hash, hex};
 
 /// The RFC 6962 reference leaves (`rfc6962.txt` vectors).
 const LEAVES: [&[u8]; 8] = [
@@ -66,13 +66,4 @@ fn checks() -> Result<(), String> {
         return Err("an inclusion proof verified for a leaf that is not in the tree".into());
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes
-        .iter()
-        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
-        .map(char::from)
-        .collect()
 }

@@ -118,7 +118,7 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 /// The first 16 lowercase hex digits of SHA-256 of the 32-byte public key.
 pub fn keyid(key: &VerifyingKey) -> String {
     let digest = Sha256::digest(key.as_bytes());
-    crate::entry::hex(&digest[..8])
+    crate::merkle::hex(&digest[..8])
 }
 
 impl Envelope {

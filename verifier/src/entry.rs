@@ -35,6 +35,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use sha2::{Digest, Sha256};
 
 use crate::dsse::{DsseError, Envelope, IN_TOTO_PAYLOAD_TYPE};
+use crate::merkle::hex;
 use crate::predicate::{
     Amendment, Consent, Predicate, PredicateKind, Registration, Results, StatusUpdate,
 };
@@ -96,17 +97,6 @@ pub enum EntryError {
     /// The builder was given a predicate whose `signer_key` is not the signing key's.
     #[error("the predicate's signer_key is not the public key of the key signing it")]
     SignerKeyMismatch,
-}
-
-/// Lowercase hex of bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
 }
 
 /// Whether `s` is exactly 64 lowercase hex digits (a SHA-256 as written in

@@ -22,7 +22,6 @@
 //! caller asking for one has a bug); equal sizes need an empty proof and equal
 //! roots.
 
-use core::fmt;
 use core::ops::Range;
 
 use sha2::{Digest, Sha256};
@@ -96,15 +95,16 @@ pub enum ProofError {
     },
 }
 
-/// Lowercase hex, for error messages.
-fn hex(bytes: &[u8]) -> String {
-    use fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+/// Lowercase hexadecimal of a hash (or any bytes): how entry hashes,
+/// document digests (`sha256sum` style) and roots in messages are written.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }
 
 /// The RFC 6962 hash of a leaf: `SHA-256(0x00 ‖ entry)`.

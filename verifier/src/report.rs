@@ -82,8 +82,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::{BUNDLE_FORMAT, Bundle, BundleError};
 use crate::compare::{OutcomeComparison, OutcomeCounts, OutcomeRow, compare_outcomes};
-use crate::entry::{Entry, TrialId, hex};
+use crate::entry::{Entry, TrialId};
 use crate::merkle;
+use crate::merkle::hex;
 use crate::policy::{Policy, PolicyError, TrustedCheckpoint};
 use crate::predicate::{Date, Predicate, PredicateKind, RecruitmentStatus, Timestamp};
 use crate::statement::ROLE_CONSENT_RECORD;

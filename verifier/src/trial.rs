@@ -33,7 +33,8 @@ use std::collections::BTreeMap;
 
 use ed25519_dalek::VerifyingKey;
 
-use crate::entry::{Entry, EntryError, TrialId, encode_signer_key, hex};
+use crate::entry::{Entry, EntryError, TrialId, encode_signer_key};
+use crate::merkle::hex;
 use crate::predicate::{
     ConsentEvent, ConsentForm, Date, Predicate, PredicateKind, RecruitmentStatus, Results,
     TrialRecord,

@@ -350,13 +350,5 @@ pub fn progress_bar(len: u64, label: &str) -> indicatif::ProgressBar {
     bar
 }
 
-/// Lowercase hexadecimal, as `sha256sum` prints it.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
+/// Lowercase hexadecimal, as `sha256sum` prints it (shared by the commands).
+pub use verifier::merkle::hex;
