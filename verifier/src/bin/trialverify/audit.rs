@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
-use verifier::checkpoint::Checkpoint;
+use verifier::checkpoint::{self, Checkpoint};
 use verifier::merkle::{self, Hash};
-use verifier::note::{self, VerifierKey};
+use verifier::note::VerifierKey;
 use verifier::tile::{self, ProofBuilder, TILE_WIDTH, TileHasher, TileId};
 
 use crate::source::LogSource;
@@ -54,21 +54,12 @@ pub fn run(location: &str, vkey: &str, since: Option<&Path>) -> Result<(), Failu
     Ok(())
 }
 
-/// Verifies a checkpoint note with the log key and parses it; the origin must
-/// be the key's name (C2SP tlog-checkpoint).
+/// Verifies a checkpoint note with the log key, parses it and checks its
+/// origin is the key's name; a failure names `what` was being read.
 fn verified_checkpoint(note: &[u8], key: &VerifierKey, what: &str) -> Result<Checkpoint, Failure> {
-    let verified = note::verify_note(note, std::slice::from_ref(key))
-        .map_err(|e| Failure::Verification(format!("{what}: {e}")))?;
-    let checkpoint = Checkpoint::parse(&verified.text)
-        .map_err(|e| Failure::Verification(format!("{what}: {e}")))?;
-    if checkpoint.origin != key.name() {
-        return Err(Failure::Verification(format!(
-            "{what}: origin {:?} is not the log key's name {:?}",
-            checkpoint.origin,
-            key.name()
-        )));
-    }
-    Ok(checkpoint)
+    checkpoint::verify_checkpoint(note, key)
+        .map(|(checkpoint, _)| checkpoint)
+        .map_err(|e| Failure::Verification(format!("{what}: {e}")))
 }
 
 /// Streams every entry bundle through a [`TileHasher`], comparing each tile it
