@@ -30,9 +30,15 @@ pub enum Error {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// The log could not start (keys, storage, recovery, configuration).
+    #[error("{0}")]
+    Log(#[from] crate::log::LogError),
     /// Serving failed after start.
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
+    /// The `witness` or `keygen` subcommand failed.
+    #[error(transparent)]
+    Witness(#[from] crate::witness::CommandError),
 }
 
 /// An HTTP error answered as `{"error":{"code":…,"message":…}}`.

@@ -28,6 +28,13 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Witness(args) => runtime
+            .block_on(trial_registry::witness::run_witness(
+                args,
+                shutdown_signal(),
+            ))
+            .map_err(Error::from),
+        Command::Keygen(args) => trial_registry::witness::keygen(&args).map_err(Error::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -43,13 +50,35 @@ fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Error> {
-    let app = trial_registry::app(&args.dist)?;
-    if let Some(data) = &args.data {
-        std::fs::create_dir_all(data).map_err(|source| Error::DataDir {
-            path: data.clone(),
-            source,
-        })?;
+    let dist = match &args.dist {
+        Some(dist) => Some(dist.clone()),
+        None if std::path::Path::new("dist/index.html").is_file() => Some("dist".into()),
+        None => {
+            tracing::warn!(
+                "no built portal in ./dist (run `cargo xtask dist`, or pass --dist DIR): \
+                 serving the log and its API only"
+            );
+            None
+        }
+    };
+    if let Some(dist) = &dist
+        && !dist.join("index.html").is_file()
+    {
+        return Err(Error::MissingDist(dist.clone()));
     }
+    let config = args
+        .log_config()
+        .map_err(|e| Error::Log(trial_registry::log::LogError::Config(e)))?;
+    let log = trial_registry::log::Log::open(config).await?;
+    if args.demo {
+        // The demo keys are public, so anyone could have extended a demo
+        // trial on this log (making our next entry's `prev` stale): a
+        // failed seed is reported, not fatal.
+        if let Err(e) = trial_registry::demo::seed(&log).await {
+            tracing::error!("--demo: could not seed every example trial: {e}");
+        }
+    }
+    let app = trial_registry::app_with_log(dist.as_deref(), log.clone())?;
     let listener = TcpListener::bind(&args.listen)
         .await
         .map_err(|source| Error::Bind {
@@ -57,8 +86,16 @@ async fn serve(args: ServeArgs) -> Result<(), Error> {
             source,
         })?;
     let addr = listener.local_addr().map_err(Error::Serve)?;
-    tracing::info!(dist = %args.dist.display(), "serving the portal on http://{addr}/");
-    trial_registry::serve(listener, app, shutdown_signal()).await?;
+    tracing::info!(
+        data = %args.data.display(),
+        portal = %dist.as_ref().map_or("none".to_string(), |d| d.display().to_string()),
+        "serving the registry for {} on http://{addr}/ (trust policy: {})",
+        log.origin(),
+        args.data.join("policy.txt").display()
+    );
+    let served = trial_registry::serve(listener, app, shutdown_signal()).await;
+    log.shutdown().await;
+    served?;
     tracing::info!("stopped");
     Ok(())
 }
