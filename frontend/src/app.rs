@@ -4,12 +4,16 @@ use yew::prelude::*;
 use yew_router::history::AnyHistory;
 use yew_router::prelude::*;
 
+use crate::components::alarm::AlarmBanner;
 use crate::components::footer::Footer;
 use crate::components::header::Header;
+use crate::components::log_status::LogStatusLine;
+use crate::hooks::{AppHandle, check_log, load_policies};
 use crate::pages::{
-    consents::Consents, home::Home, not_found::NotFound, sponsor::Sponsor, trial::Trial,
-    verify::Verify,
+    bench::Bench, consents::Consents, home::Home, not_found::NotFound, settings::Settings,
+    sponsor::Sponsor, trial::Trial, verify::Verify,
 };
+use crate::state::AppState;
 
 /// The portal's pages.
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
@@ -26,6 +30,12 @@ pub enum Route {
     /// Participants: consents kept in this browser.
     #[at("/consents")]
     Consents,
+    /// Trust policies: the compiled one and the user's additions.
+    #[at("/settings")]
+    Settings,
+    /// In-browser performance measurements.
+    #[at("/bench")]
+    Bench,
     /// One trial's record.
     #[at("/trials/:id")]
     Trial {
@@ -49,6 +59,8 @@ impl Route {
             Route::Verify => "Verify a trial".to_owned(),
             Route::Sponsor => "For sponsors".to_owned(),
             Route::Consents => "My consents".to_owned(),
+            Route::Settings => "Trust settings".to_owned(),
+            Route::Bench => "Benchmark".to_owned(),
             Route::Trial { id } => format!("Trial {id}"),
             Route::NotFound => "Page not found".to_owned(),
         };
@@ -62,6 +74,8 @@ fn switch(route: Route) -> Html {
         Route::Verify => html! { <Verify /> },
         Route::Sponsor => html! { <Sponsor /> },
         Route::Consents => html! { <Consents /> },
+        Route::Settings => html! { <Settings /> },
+        Route::Bench => html! { <Bench /> },
         Route::Trial { id } => html! { <Trial {id} /> },
         Route::NotFound => html! { <NotFound /> },
     }
@@ -71,9 +85,47 @@ fn switch(route: Route) -> Html {
 #[component]
 pub fn App() -> Html {
     html! {
-        <BrowserRouter>
-            <Shell />
-        </BrowserRouter>
+        <StateProvider>
+            <BrowserRouter>
+                <Shell />
+            </BrowserRouter>
+        </StateProvider>
+    }
+}
+
+/// Props of [`StateProvider`].
+#[derive(Properties, PartialEq)]
+pub struct StateProviderProps {
+    /// The app.
+    pub children: Html,
+}
+
+/// Provides [`AppState`]; on start loads the pinned policies, and whenever
+/// they change runs a light-client check of the registry's log.
+#[component]
+pub fn StateProvider(props: &StateProviderProps) -> Html {
+    let app = use_reducer(AppState::default);
+    {
+        let app = app.clone();
+        use_effect_with((), move |()| {
+            wasm_bindgen_futures::spawn_local(load_policies(app));
+        });
+    }
+    {
+        let app = app.clone();
+        let generation = app.generation;
+        use_effect_with(generation, move |_| {
+            if let Some(policies) = app.policies.clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    check_log(app, policies, "log check").await;
+                });
+            }
+        });
+    }
+    html! {
+        <ContextProvider<AppHandle> context={app}>
+            { props.children.clone() }
+        </ContextProvider<AppHandle>>
     }
 }
 
@@ -88,9 +140,11 @@ pub struct AppWithHistoryProps {
 #[component]
 pub fn AppWithHistory(props: &AppWithHistoryProps) -> Html {
     html! {
-        <Router history={props.history.clone()}>
-            <Shell />
-        </Router>
+        <StateProvider>
+            <Router history={props.history.clone()}>
+                <Shell />
+            </Router>
+        </StateProvider>
     }
 }
 
@@ -100,6 +154,7 @@ pub fn AppWithHistory(props: &AppWithHistoryProps) -> Html {
 #[component]
 fn Shell() -> Html {
     let route = use_route::<Route>().unwrap_or(Route::NotFound);
+    let app = crate::hooks::use_app();
     let first_render = use_mut_ref(|| true);
     use_effect_with(route.clone(), move |route| {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
@@ -120,6 +175,8 @@ fn Shell() -> Html {
         <>
             <a class="skip-link" href="#main">{ "Skip to main content" }</a>
             <Header />
+            <LogStatusLine />
+            <div class="wrap"><AlarmBanner alarms={app.alarms.clone()} /></div>
             <main id="main" tabindex="-1">
                 <Switch<Route> render={switch} />
             </main>

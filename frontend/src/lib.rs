@@ -9,10 +9,20 @@
 //! client's known-answer check with the `verifier` core.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod app;
 pub mod components;
+pub mod hashing;
+pub mod hooks;
+pub mod idb;
+pub mod keys;
+pub mod light_client;
 pub mod pages;
 pub mod self_test;
+pub mod state;
+pub mod trial_check;
+pub mod trial_view;
+pub mod trust;
 
 use wasm_bindgen::prelude::*;
 

@@ -103,6 +103,7 @@ async fn home_has_landmarks_heading_and_nav() {
             ("/verify".to_owned(), None),
             ("/sponsor".to_owned(), None),
             ("/consents".to_owned(), None),
+            ("/settings".to_owned(), None),
         ]
     );
     assert!(

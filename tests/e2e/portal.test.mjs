@@ -58,7 +58,7 @@ test('the home page renders from wasm without console errors', async () => {
     await heading(page, 'Trial Ledger');
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     assert.equal(await page.title(), 'Trial Ledger — verifiable clinical-trial registry');
-    assert.equal(await page.locator('header nav[aria-label="Main"] a').count(), 4);
+    assert.equal(await page.locator('header nav[aria-label="Main"] a').count(), 5);
     assert.match(await page.locator('#self-test-result').textContent(), /^Self-test passed/);
     assert.deepEqual(errors, []);
   } finally {

@@ -3,6 +3,10 @@
 //! `cargo build --profile wasm-release --target wasm32-unknown-unknown -p
 //! frontend` → `wasm-bindgen --target web` → `wasm-opt -Oz` (npm binaryen) →
 //! copy `www/`.
+//!
+//! The registry's trust policy is compiled in: its text is validated here
+//! with the verifier (a bad policy fails the build) and passed to the
+//! frontend build in `TRIAL_LEDGER_POLICY` (read with `option_env!`).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -26,14 +30,67 @@ const WASM_FEATURES: [&str; 6] = [
     "--enable-multivalue",
 ];
 
-/// Builds the portal into `out`; returns the optimised wasm's path.
-pub fn dist(root: &Path, out: &Path) -> Result<PathBuf> {
+/// The environment variable the frontend reads its compiled policy from.
+pub const POLICY_ENV: &str = "TRIAL_LEDGER_POLICY";
+
+/// Which trust policy to compile into the portal.
+#[derive(Debug, Clone)]
+pub enum PolicyChoice {
+    /// This policy file.
+    File(PathBuf),
+    /// The default registry data directory's `policy.txt` (an error if missing).
+    Default,
+    /// None: the portal trusts nothing until the user adds a policy (only
+    /// for a registry that has no log yet).
+    None,
+}
+
+/// The default registry data directory (`trial-registry serve`'s default).
+pub fn default_data_dir(root: &Path) -> PathBuf {
+    root.join("registry-data")
+}
+
+/// Reads and validates the chosen policy; `None` for [`PolicyChoice::None`].
+pub fn read_policy(root: &Path, choice: &PolicyChoice) -> Result<Option<String>> {
+    let path = match choice {
+        PolicyChoice::None => return Ok(None),
+        PolicyChoice::File(path) => path.clone(),
+        PolicyChoice::Default => default_data_dir(root).join("policy.txt"),
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read the trust policy {} to compile into the portal: run `cargo xtask serve` \
+             (it initialises the registry's data directory) or pass `--policy PATH`",
+            path.display()
+        )
+    })?;
+    let policy = verifier::policy::Policy::parse(&text)
+        .with_context(|| format!("the trust policy {} is invalid", path.display()))?;
+    println!(
+        "xtask: compiling in the trust policy {} (log {}, {} witnesses, quorum {})",
+        path.display(),
+        policy.origin(),
+        policy.witnesses().len(),
+        policy.quorum()
+    );
+    Ok(Some(text))
+}
+
+/// Builds the portal into `out` with the chosen trust policy; returns the
+/// optimised wasm's path.
+pub fn dist(root: &Path, out: &Path, policy: &PolicyChoice) -> Result<PathBuf> {
     header(&format!("dist → {}", out.display()));
+    let policy_text = read_policy(root, policy)?;
     tools::ensure_wasm_target()?;
     let wasm_bindgen = tools::ensure_wasm_bindgen(root)?;
     tools::ensure_npm(root)?;
 
-    exec::run(cargo(root).args([
+    let mut build = cargo(root);
+    match &policy_text {
+        Some(text) => build.env(POLICY_ENV, text),
+        None => build.env_remove(POLICY_ENV),
+    };
+    exec::run(build.args([
         "build",
         "--profile",
         PROFILE,

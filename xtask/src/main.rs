@@ -1,9 +1,13 @@
 //! `cargo xtask` — Trial Ledger's build, run and test automation.
 //!
-//! - `dist [--out DIR]`: build the portal (wasm32 → wasm-bindgen → wasm-opt)
-//!   and copy `www/` next to it.
-//! - `serve [--listen ADDR] [--data DIR]`: `dist`, then run the registry
-//!   serving it.
+//! - `dist [--out DIR] [--policy PATH]`: build the portal (wasm32 →
+//!   wasm-bindgen → wasm-opt) with the registry's trust policy compiled in
+//!   (default `registry-data/policy.txt`), and copy `www/` next to it.
+//! - `serve [--listen ADDR] [--data DIR] [--demo]`: build the registry,
+//!   initialise its data directory once, `dist` with its policy, then run
+//!   the registry serving the portal.
+//! - `bench-web [--mib N]`: the portal's `/bench` page in headless Chromium
+//!   against a demo registry; prints its JSON.
 //! - `test`: formatting, clippy (native and wasm32), native tests, wasm tests
 //!   in headless Chromium, end-to-end tests; ends in `summary: N passed, M
 //!   failed`.
@@ -12,8 +16,10 @@
 //! at the locked version into `.tools/`, the npm tools, Debian Chromium), so a
 //! fresh clone needs only Rust, Node.js and, for `test`, root or Chromium.
 
+mod bench;
 mod dist;
 mod exec;
+mod registry;
 mod serve;
 mod test;
 mod tools;
@@ -37,15 +43,27 @@ enum Command {
         /// Output directory.
         #[arg(long, default_value = "dist")]
         out: PathBuf,
+        /// Trust policy to compile in (default: registry-data/policy.txt).
+        #[arg(long)]
+        policy: Option<PathBuf>,
     },
     /// Build the portal, then run the registry serving it.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// Data directory for the registry (reserved for the log server).
+        /// Data directory for the registry (default: registry-data).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Seed the registry with example trials (if it supports it).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run the portal's /bench page in headless Chromium and print its JSON.
+    BenchWeb {
+        /// Size of the hashed Blob in MiB (1024 for 1 GiB).
+        #[arg(long, default_value_t = 256)]
+        mib: u64,
     },
     /// Run the whole test suite (what CI runs).
     Test,
@@ -55,15 +73,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = repo_root();
     let result = match cli.command {
-        Command::Dist { out } => {
+        Command::Dist { out, policy } => {
             let out = if out.is_absolute() {
                 out
             } else {
                 root.join(out)
             };
-            dist::dist(&root, &out).map(|_| ExitCode::SUCCESS)
+            let policy = policy.map_or(dist::PolicyChoice::Default, dist::PolicyChoice::File);
+            dist::dist(&root, &out, &policy).map(|_| ExitCode::SUCCESS)
         }
-        Command::Serve { listen, data } => serve::serve(&root, &listen, data.as_deref()),
+        Command::Serve { listen, data, demo } => {
+            serve::serve(&root, &listen, data.as_deref(), demo)
+        }
+        Command::BenchWeb { mib } => bench::bench_web(&root, mib),
         Command::Test => test::test(&root),
     };
     match result {

@@ -1,16 +1,15 @@
 //! `cargo xtask test`: the whole suite, in order, continuing after failures,
 //! with a per-step table and a final `summary: N passed, M failed` line.
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
+use std::process::{Command, ExitCode, ExitStatus};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::exec::{self, cargo, header, run_tee, target_dir};
-use crate::{dist, tools};
+use crate::dist::PolicyChoice;
+use crate::exec::{cargo, header, run_tee, target_dir};
+use crate::{dist, registry, tools};
 
 /// Test counts parsed from a runner's output.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +140,11 @@ pub fn test(root: &Path) -> Result<ExitCode> {
         });
     }
     step("tests (native)", &mut || run_tee(cargo(root).arg("test")));
+    // The portal's DOM-free logic (light client, views) runs natively too;
+    // it is not a default member (the portal is wasm-only to build).
+    step("tests (native, frontend logic)", &mut || {
+        run_tee(cargo(root).args(["test", "-p", "frontend", "--lib"]))
+    });
     for (name, package) in [
         ("tests (wasm32 in Chromium, verifier)", "verifier"),
         ("tests (wasm32 in Chromium, frontend)", "frontend"),
@@ -211,43 +215,51 @@ fn success() -> ExitStatus {
     ExitStatus::from_raw(0)
 }
 
-/// Builds `dist/`, starts the registry on a free port, runs `node --test`
-/// over `tests/e2e/` with `PORTAL_URL`, stops the registry.
+/// Builds the registry, initialises a fresh data directory, builds `dist/`
+/// with its trust policy, starts `serve --demo` on a free port, runs `node
+/// --test` over `tests/e2e/` with `PORTAL_URL`, stops the registry.
+///
+/// With a registry that has no log yet (no `policy.txt`, no `--demo`), the
+/// portal is built without a policy and `E2E_REGISTRY_LOG=0` tells the
+/// tests that need trials to skip.
 fn e2e(root: &Path) -> Ran {
+    let binary = registry::build(root, false)?;
+    let features = registry::features(&binary);
+    let data = target_dir(root).join("e2e-registry-data");
+    let _ = std::fs::remove_dir_all(&data);
+    let policy = match registry::ensure_initialised(&binary, &data, features) {
+        Ok(policy) => Some(policy),
+        Err(e) if !features.log => {
+            println!("xtask: warning: {e:#}; running the e2e tests that need no log");
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let full = policy.is_some() && features.demo;
     let out = root.join("dist");
-    dist::dist(root, &out)?;
-    exec::run(cargo(root).args(["build", "-p", "trial-registry"]))?;
-    let binary = target_dir(root).join("debug").join("trial-registry");
+    let choice = policy.map_or(PolicyChoice::None, PolicyChoice::File);
+    dist::dist(root, &out, &choice)?;
 
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = registry::free_listen_address()?;
     let log_path = target_dir(root).join("e2e-registry.log");
-    let log = std::fs::File::create(&log_path)
-        .with_context(|| format!("cannot create {}", log_path.display()))?;
     println!(
         "xtask: starting the registry on http://{listen}/ (log: {})",
         log_path.display()
     );
-    let child = Command::new(&binary)
-        .args(["serve", "--dist"])
-        .arg(&out)
-        .args(["--listen", &listen])
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn()
-        .with_context(|| format!("cannot start {}", binary.display()))?;
-    let mut registry = Registry(child);
-    wait_healthy(&mut registry.0, &listen)?;
+    let mut registry = registry::start(&binary, &out, &data, &listen, features.demo, &log_path)?;
 
     let files = e2e_files(&root.join("tests").join("e2e"))?;
     let result = run_tee(
         Command::new("node")
             .arg("--test")
             .arg("--test-reporter=tap")
+            .arg("--test-concurrency=1")
             .args(&files)
             .current_dir(root)
-            .env("PORTAL_URL", format!("http://{listen}/")),
+            .env("PORTAL_URL", &registry.url)
+            .env("E2E_REGISTRY_LOG", if full { "1" } else { "0" })
+            .env("E2E_REGISTRY_DATA", &data)
+            .env("TRIAL_LOADGEN", binary.with_file_name("trial-loadgen")),
     );
     registry.stop();
     if !matches!(&result, Ok((status, _)) if status.success())
@@ -277,67 +289,6 @@ fn e2e_files(dir: &Path) -> Result<Vec<PathBuf>> {
         bail!("no *.test.mjs files in {}", dir.display());
     }
     Ok(files)
-}
-
-/// The registry child process; stopped (SIGTERM, then kill) when dropped.
-struct Registry(Child);
-
-impl Registry {
-    fn stop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        // SIGTERM exercises the graceful shutdown; kill if it hangs.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.0.try_wait() {
-                println!("xtask: registry stopped ({status})");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        eprintln!("xtask: registry did not stop on SIGTERM; killing it");
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// Polls `GET /healthz` until 200 (30 s at most).
-fn wait_healthy(child: &mut Child, listen: &str) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait()? {
-            bail!("the registry exited before serving ({status})");
-        }
-        if healthz(listen).unwrap_or(false) {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("the registry did not answer /healthz on {listen} within 30 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn healthz(listen: &str) -> Result<bool> {
-    let mut stream = TcpStream::connect(listen)?;
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    write!(
-        stream,
-        "GET /healthz HTTP/1.1\r\nHost: {listen}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    Ok(response.starts_with("HTTP/1.1 200"))
 }
 
 #[cfg(test)]

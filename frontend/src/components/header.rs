@@ -6,11 +6,12 @@ use yew_router::prelude::*;
 use crate::app::{Route, SITE_NAME};
 
 /// The main navigation's entries.
-pub const NAV: [(Route, &str); 4] = [
+pub const NAV: [(Route, &str); 5] = [
     (Route::Home, "Home"),
     (Route::Verify, "Verify a trial"),
     (Route::Sponsor, "For sponsors"),
     (Route::Consents, "My consents"),
+    (Route::Settings, "Trust settings"),
 ];
 
 /// `<header>` with the site name and `<nav aria-label="Main">`.

@@ -1,5 +1,9 @@
-//! Pieces shared by every page.
+//! Pieces shared by pages.
 
+pub mod alarm;
 pub mod coming_soon;
 pub mod footer;
 pub mod header;
+pub mod log_status;
+pub mod timeline;
+pub mod verification;

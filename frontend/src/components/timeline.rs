@@ -1,0 +1,63 @@
+//! The witnessed-time timeline, drawn as inline SVG.
+
+use yew::prelude::*;
+
+use crate::trial_view::TimelinePoint;
+
+/// Props of [`Timeline`].
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    /// Points, in log order.
+    pub points: Vec<TimelinePoint>,
+}
+
+const WIDTH: f64 = 720.0;
+const MARGIN: f64 = 40.0;
+
+/// A horizontal time axis with one labelled mark per witnessed entry.
+#[component]
+pub fn Timeline(props: &TimelineProps) -> Html {
+    if props.points.is_empty() {
+        return html! { <p>{ "No entry has a witnessed time yet." }</p> };
+    }
+    let rows = props.points.len() as f64;
+    let height = 50.0 + rows * 22.0;
+    let x = |p: &TimelinePoint| MARGIN + p.x * (WIDTH - 2.0 * MARGIN);
+    let description = props
+        .points
+        .iter()
+        .map(|p| format!("{} (entry {}) witnessed {}", p.kind, p.index, p.witnessed))
+        .collect::<Vec<_>>()
+        .join("; ");
+    html! {
+        <figure class="timeline">
+            <svg viewBox={format!("0 0 {WIDTH} {height}")} role="img"
+                 aria-labelledby="timeline-title timeline-desc" data-testid="timeline">
+                <title id="timeline-title">{ "Timeline of witnessed times" }</title>
+                <desc id="timeline-desc">{ description }</desc>
+                <line x1={MARGIN.to_string()} y1="30" x2={(WIDTH - MARGIN).to_string()} y2="30"
+                      class="axis" />
+                { for props.points.iter().enumerate().map(|(i, p)| {
+                    let cx = x(p);
+                    let y = 50.0 + i as f64 * 22.0;
+                    let anchor = if p.x > 0.6 { "end" } else { "start" };
+                    let tx = if p.x > 0.6 { cx - 6.0 } else { cx + 6.0 };
+                    let date = p.witnessed.get(..10).unwrap_or(&p.witnessed).to_owned();
+                    html! {
+                        <g class={classes!("mark", format!("kind-{}", p.kind))}>
+                            <line x1={cx.to_string()} y1="30" x2={cx.to_string()} y2={(y - 4.0).to_string()} />
+                            <circle cx={cx.to_string()} cy="30" r="5" />
+                            <text x={tx.to_string()} y={y.to_string()} text-anchor={anchor}>
+                                { format!("{} · {date}", p.kind) }
+                            </text>
+                        </g>
+                    }
+                }) }
+            </svg>
+            <figcaption>
+                { "Each mark is the time by which the witnesses' quorum had cosigned a checkpoint \
+                   containing the entry (its witnessed time)." }
+            </figcaption>
+        </figure>
+    }
+}
