@@ -117,7 +117,9 @@ pub enum KeyFileError {
     #[error("wrong passphrase: the key could not be decrypted (or the file was altered)")]
     WrongPassphrase,
     /// The decrypted key is not the one the file names.
-    #[error("the decrypted key does not match the public key written in the file; the file is damaged")]
+    #[error(
+        "the decrypted key does not match the public key written in the file; the file is damaged"
+    )]
     Mismatch,
     /// Argon2 refused the parameters.
     #[error("the passphrase could not be stretched: {0}")]
@@ -305,7 +307,9 @@ impl KeyFile {
         }
         for (algorithm, expected) in [(&file.kdf, KDF_ARGON2ID), (&file.cipher, CIPHER)] {
             if algorithm != expected {
-                return Err(KeyFileError::Algorithm(algorithm.chars().take(80).collect()));
+                return Err(KeyFileError::Algorithm(
+                    algorithm.chars().take(80).collect(),
+                ));
             }
         }
         check_params(&file.params)?;
@@ -348,6 +352,61 @@ impl KeyFile {
         }
         Ok(key)
     }
+}
+
+/// Encrypts `plaintext` under `passphrase` (Argon2id with `params` and
+/// `salt` → XChaCha20-Poly1305 with `nonce`, authenticating `aad`): the
+/// key file's construction, for other formats (the participant's vault).
+pub fn seal_bytes(
+    plaintext: &[u8],
+    aad: &[u8],
+    passphrase: &str,
+    params: &KdfParams,
+    salt: &[u8; SALT_LEN],
+    nonce: &[u8; NONCE_LEN],
+) -> Result<Vec<u8>, KeyFileError> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(KeyFileError::WeakPassphrase);
+    }
+    let stretched = stretch(passphrase, salt, params)?;
+    XChaCha20Poly1305::new(stretched.as_ref().into())
+        .encrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
+        .map_err(|_| KeyFileError::Kdf("encryption failed".to_owned()))
+}
+
+/// Decrypts what [`seal_bytes`] made; a failing tag is
+/// [`KeyFileError::WrongPassphrase`].
+pub fn open_bytes(
+    ciphertext: &[u8],
+    aad: &[u8],
+    passphrase: &str,
+    params: &KdfParams,
+    salt: &[u8; SALT_LEN],
+    nonce: &[u8; NONCE_LEN],
+) -> Result<zeroize::Zeroizing<Vec<u8>>, KeyFileError> {
+    let stretched = stretch(passphrase, salt, params)?;
+    XChaCha20Poly1305::new(stretched.as_ref().into())
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .map(zeroize::Zeroizing::new)
+        .map_err(|_| KeyFileError::WrongPassphrase)
+}
+
+/// Checks Argon2id costs read from a file against the limits (see
+/// [`MAX_M_COST_KIB`]) before any work.
+pub fn check_kdf_params(params: &KdfParams) -> Result<(), KeyFileError> {
+    check_params(params).map(|_| ())
 }
 
 /// `N` bytes from the browser's CSPRNG (`crypto.getRandomValues`).
@@ -451,7 +510,10 @@ mod tests {
         assert_eq!(file.keyid, key.keyid);
         assert_eq!(file.keyid.len(), 16);
         let json = file.to_json();
-        assert!(!json.contains(&key.seed), "the seed must not be in the file");
+        assert!(
+            !json.contains(&key.seed),
+            "the seed must not be in the file"
+        );
         let parsed = KeyFile::parse(json.as_bytes()).unwrap();
         let opened = parsed.open("correct horse").unwrap();
         assert_eq!(opened, key);
