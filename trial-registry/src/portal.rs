@@ -98,6 +98,13 @@ async fn static_or_app(State(portal): State<Arc<Portal>>, request: Request) -> R
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
     set_cache_control(&mut response);
+    if path == "/sw.js" && response.status().is_success() {
+        // The service worker: a new build must be seen at the next visit.
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(HTML_CACHE_CONTROL),
+        );
+    }
     response
 }
 

@@ -1,20 +1,11 @@
-//! `/verify`: the reviewer's journey (not built yet).
+//! `/verify`: the reviewer's offline verification page ([`crate::reviewer`]).
 
 use yew::prelude::*;
 
-use crate::components::coming_soon::ComingSoon;
+use crate::reviewer::view::ReviewerPage;
 
-/// Verify a trial's evidence bundle.
+/// Verify a trial's evidence bundle, in the browser, offline.
 #[component]
 pub fn Verify() -> Html {
-    html! {
-        <ComingSoon title="Verify a trial">
-            <p>
-                { "Load a trial's evidence bundle and, optionally, its documents. The portal \
-                   checks the signatures, the inclusion and consistency proofs and the \
-                   witnesses' quorum, and compares the reported outcomes with the pre-specified \
-                   ones — in your browser, with no network after the first visit." }
-            </p>
-        </ComingSoon>
-    }
+    html! { <ReviewerPage /> }
 }
