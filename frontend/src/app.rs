@@ -9,10 +9,15 @@ use crate::components::footer::Footer;
 use crate::components::header::Header;
 use crate::components::log_status::LogStatusLine;
 use crate::hooks::{AppHandle, check_log, load_policies};
-use crate::pages::{
-    bench::Bench, consents::Consents, home::Home, not_found::NotFound, settings::Settings,
-    sponsor::Sponsor, trial::Trial, verify::Verify,
-};
+#[cfg(feature = "bench")]
+use crate::pages::bench::Bench;
+use crate::pages::not_found::NotFound;
+#[cfg(feature = "sponsor")]
+use crate::pages::sponsor::Sponsor;
+#[cfg(feature = "participant")]
+use crate::pages::{consent::Consent, consent_verify::ConsentVerify, consents::Consents};
+#[cfg(feature = "portal")]
+use crate::pages::{home::Home, settings::Settings, trial::Trial, verify::Verify};
 use crate::state::AppState;
 
 /// The portal's pages.
@@ -30,6 +35,15 @@ pub enum Route {
     /// Participants: consents kept in this browser.
     #[at("/consents")]
     Consents,
+    /// Study sites: verify a participant's consent receipt.
+    #[at("/consents/verify")]
+    ConsentVerify,
+    /// Participants: give consent to one trial.
+    #[at("/trials/:id/consent")]
+    Consent {
+        /// `TL-…` trial id.
+        id: String,
+    },
     /// Trust policies: the compiled one and the user's additions.
     #[at("/settings")]
     Settings,
@@ -59,6 +73,8 @@ impl Route {
             Route::Verify => "Verify a trial".to_owned(),
             Route::Sponsor => "For sponsors".to_owned(),
             Route::Consents => "My consents".to_owned(),
+            Route::ConsentVerify => "Verify a consent receipt".to_owned(),
+            Route::Consent { id } => format!("Consent to trial {id}"),
             Route::Settings => "Trust settings".to_owned(),
             Route::Bench => "Benchmark".to_owned(),
             Route::Trial { id } => format!("Trial {id}"),
@@ -70,15 +86,106 @@ impl Route {
 
 fn switch(route: Route) -> Html {
     match route {
+        Route::Sponsor => sponsor_page(),
+        Route::Bench => bench_page(),
+        Route::Consents | Route::ConsentVerify | Route::Consent { .. } => participant_page(route),
+        Route::NotFound => html! { <NotFound /> },
+        public => public_page(public),
+    }
+}
+
+/// Which bundle serves `path`: `sponsor` (the sponsor workspace),
+/// `participant` (consent: `/consents…` and `/trials/{id}/consent`), `bench`
+/// (the benchmark page, which signs test checkpoints and so carries
+/// Ed25519 signing tables) or `frontend` (everything else). `www/boot.js`
+/// makes the same choice.
+pub fn bundle_for_path(path: &str) -> &'static str {
+    let under = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    let consent_page = path
+        .strip_prefix("/trials/")
+        .and_then(|rest| rest.strip_suffix("/consent"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    if under("/sponsor") {
+        "sponsor"
+    } else if under("/consents") || consent_page {
+        "participant"
+    } else if under("/bench") {
+        "bench"
+    } else {
+        "frontend"
+    }
+}
+
+#[cfg(feature = "participant")]
+fn participant_page(route: Route) -> Html {
+    match route {
+        Route::Consents => html! { <Consents /> },
+        Route::ConsentVerify => html! { <ConsentVerify /> },
+        Route::Consent { id } => html! { <Consent {id} /> },
+        _ => html! { <NotFound /> },
+    }
+}
+
+#[cfg(not(feature = "participant"))]
+fn participant_page(_route: Route) -> Html {
+    html! { <OtherBundle /> }
+}
+
+#[cfg(feature = "bench")]
+fn bench_page() -> Html {
+    html! { <Bench /> }
+}
+
+#[cfg(not(feature = "bench"))]
+fn bench_page() -> Html {
+    html! { <OtherBundle /> }
+}
+
+#[cfg(feature = "sponsor")]
+fn sponsor_page() -> Html {
+    html! { <Sponsor /> }
+}
+
+#[cfg(not(feature = "sponsor"))]
+fn sponsor_page() -> Html {
+    html! { <OtherBundle /> }
+}
+
+#[cfg(feature = "portal")]
+fn public_page(route: Route) -> Html {
+    match route {
         Route::Home => html! { <Home /> },
         Route::Verify => html! { <Verify /> },
-        Route::Sponsor => html! { <Sponsor /> },
-        Route::Consents => html! { <Consents /> },
         Route::Settings => html! { <Settings /> },
-        Route::Bench => html! { <Bench /> },
         Route::Trial { id } => html! { <Trial {id} /> },
-        Route::NotFound => html! { <NotFound /> },
+        _ => html! { <NotFound /> },
     }
+}
+
+#[cfg(not(feature = "portal"))]
+fn public_page(_route: Route) -> Html {
+    html! { <OtherBundle /> }
+}
+
+/// A route served by the other bundle: the router has already put its
+/// address in the location bar, so reloading loads that bundle.
+#[cfg(not(all(
+    feature = "portal",
+    feature = "sponsor",
+    feature = "participant",
+    feature = "bench"
+)))]
+#[component]
+fn OtherBundle() -> Html {
+    use_effect_with((), |()| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    });
+    html! { <p class="loading" role="status">{ "Loading…" }</p> }
 }
 
 /// The portal on the browser's address bar.
@@ -182,5 +289,25 @@ fn Shell() -> Html {
             </main>
             <Footer />
         </>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bundle_for_path;
+
+    #[test]
+    fn each_journey_has_its_own_bundle() {
+        assert_eq!(bundle_for_path("/sponsor"), "sponsor");
+        assert_eq!(bundle_for_path("/sponsor/trials/TL-1"), "sponsor");
+        assert_eq!(bundle_for_path("/sponsorship"), "frontend");
+        assert_eq!(bundle_for_path("/"), "frontend");
+        assert_eq!(bundle_for_path("/trials/TL-1"), "frontend");
+        assert_eq!(bundle_for_path("/bench"), "bench");
+        assert_eq!(bundle_for_path("/consents"), "participant");
+        assert_eq!(bundle_for_path("/consents/verify"), "participant");
+        assert_eq!(bundle_for_path("/trials/TL-1/consent"), "participant");
+        assert_eq!(bundle_for_path("/trials/consent"), "frontend");
+        assert_eq!(bundle_for_path("/trials/TL-1/consents"), "frontend");
     }
 }

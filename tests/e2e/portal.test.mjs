@@ -39,7 +39,11 @@ async function open(path) {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()}`));
+  // A page reloading into another bundle aborts what the old document was
+  // still loading (e.g. the favicon): net::ERR_ABORTED is not a failure.
+  page.on('requestfailed', (request) => {
+    if (request.failure()?.errorText !== 'net::ERR_ABORTED') errors.push(`request failed: ${request.url()}`);
+  });
   const response = await page.goto(new URL(path, PORTAL_URL).href);
   assert.equal(response.status(), 200, `GET ${path}`);
   return { context, page, errors };
@@ -83,6 +87,28 @@ test('the nav link goes to /verify inside the app', async () => {
       'page',
     );
     assert.equal(await page.title(), 'Verify a trial — Trial Ledger');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the sponsor workspace is its own bundle: the nav link reloads into it and back', async () => {
+  const { context, page, errors } = await open('/');
+  try {
+    await heading(page, 'Trial Ledger');
+    const loaded = () => page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+    assert.ok((await loaded()).includes('/frontend_bg.wasm'));
+    assert.ok(!(await loaded()).includes('/sponsor_bg.wasm'), 'the public portal does not load the sponsor bundle');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'For sponsors' }).click();
+    await heading(page, 'For sponsors');
+    assert.equal(new URL(page.url()).pathname, '/sponsor');
+    assert.ok((await loaded()).includes('/sponsor_bg.wasm'));
+    assert.ok(!(await loaded()).includes('/frontend_bg.wasm'), 'a fresh document: only the sponsor bundle');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Verify a trial' }).click();
+    await heading(page, 'Verify a trial');
+    assert.equal(new URL(page.url()).pathname, '/verify');
+    assert.ok((await loaded()).includes('/frontend_bg.wasm'));
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

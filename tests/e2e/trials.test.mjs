@@ -187,6 +187,48 @@ test('search finds a demo trial and its page verifies in the browser', { skip },
   }
 });
 
+test('search and a trial page work with the keyboard alone', { skip }, async () => {
+  const trials = await demoTrials();
+  const trial = trials.find((t) => t.entries > 1) ?? trials[0];
+  const word = trial.title.split(/\s+/).find((w) => w.length > 5).replace(/[^A-Za-z-]/g, '');
+  const { context, errors } = await newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(proxy.url);
+    await logStatus(page);
+    const active = () => page.evaluate(() => ({
+      testid: document.activeElement?.dataset?.testid ?? null,
+      text: document.activeElement?.textContent?.trim() ?? '',
+      href: document.activeElement?.getAttribute?.('href') ?? null,
+    }));
+    // The first Tab reaches the skip link.
+    await page.keyboard.press('Tab');
+    assert.equal((await active()).text, 'Skip to main content');
+    // Tab on to the search field, type, and Tab into the results.
+    let steps = 0;
+    while ((await active()).testid !== 'search' && steps++ < 30) await page.keyboard.press('Tab');
+    assert.equal((await active()).testid, 'search', 'the search field is reachable with Tab');
+    await page.keyboard.type(word);
+    await page.locator('a[data-testid="trial-result"]', { hasText: trial.title }).first().waitFor({ timeout: TIMEOUT });
+    steps = 0;
+    while ((await active()).href !== `/trials/${trial.trial_id}` && steps++ < 60) await page.keyboard.press('Tab');
+    assert.equal((await active()).href, `/trials/${trial.trial_id}`, 'the result link is reachable with Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/trials/${trial.trial_id}`);
+    assert.equal(await verificationState(page), 'verified');
+    // The checks panel opens from the keyboard.
+    steps = 0;
+    while (!(await page.evaluate(() => document.activeElement?.tagName === 'SUMMARY')) && steps++ < 40) {
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Enter');
+    assert.equal(await page.locator('main [data-testid="checks"]').getAttribute('open'), '');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a trial with results shows the outcome comparison', { skip }, async () => {
   const trials = await demoTrials();
   const { context } = await newContext();
@@ -203,6 +245,26 @@ test('a trial with results shows the outcome comparison', { skip }, async () => 
       }
     }
     assert.ok(found, 'some demo trial has results');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a trial with consent forms links to its consent page (the participant bundle)', { skip }, async () => {
+  const body = JSON.parse(await fetchText('/api/v1/trials?q=SALT-BP&limit=100'));
+  const trial = body.trials.filter((t) => t.acronym === 'SALT-BP').sort((a, b) => a.registered_index - b.registered_index)[0];
+  assert.ok(trial, 'the SALT-BP demo trial');
+  const { context, errors } = await newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(new URL(`/trials/${trial.trial_id}`, proxy.url).href);
+    assert.equal(await verificationState(page), 'verified');
+    await page.getByTestId('give-consent').click();
+    await page.waitForURL(`**/trials/${trial.trial_id}/consent`);
+    await page.getByTestId('consent-form-file').waitFor({ timeout: TIMEOUT });
+    const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+    assert.ok(loaded.includes('/participant_bg.wasm'), `${loaded}`);
+    assert.deepEqual(errors, []);
   } finally {
     await context.close();
   }

@@ -1,8 +1,10 @@
 //! `cargo xtask dist`: the portal as static files.
 //!
-//! `cargo build --profile wasm-release --target wasm32-unknown-unknown -p
-//! frontend` → `wasm-bindgen --target web` → `wasm-opt -Oz` (npm binaryen) →
-//! copy `www/`.
+//! For each bundle of [`BUNDLES`] (the public portal, the sponsor
+//! workspace, the participant's consent pages, the benchmark page): `cargo build --profile wasm-release --target
+//! wasm32-unknown-unknown -p frontend --no-default-features --features F` →
+//! `wasm-bindgen --target web --out-name NAME` → `wasm-opt -Oz` (npm
+//! binaryen); then copy `www/`.
 //!
 //! The registry's trust policy is compiled in: its text is validated here
 //! with the verifier (a bad policy fails the build) and passed to the
@@ -76,66 +78,188 @@ pub fn read_policy(root: &Path, choice: &PolicyChoice) -> Result<Option<String>>
     Ok(Some(text))
 }
 
-/// Builds the portal into `out` with the chosen trust policy; returns the
-/// optimised wasm's path.
+/// The wasm bundles of the portal: (name, cargo features). The first is the
+/// public portal, loaded for every route but the sponsor workspace.
+pub const BUNDLES: [(&str, &str); 4] = [
+    ("frontend", "portal"),
+    ("sponsor", "sponsor"),
+    ("participant", "participant"),
+    ("bench", "bench"),
+];
+
+/// Builds every bundle into `out` with `policy` compiled in, copies `www/`
+/// next to them, prints each wasm's size and returns the public portal's
+/// wasm path.
 pub fn dist(root: &Path, out: &Path, policy: &PolicyChoice) -> Result<PathBuf> {
     header(&format!("dist → {}", out.display()));
     let policy_text = read_policy(root, policy)?;
     tools::ensure_wasm_target()?;
     let wasm_bindgen = tools::ensure_wasm_bindgen(root)?;
     tools::ensure_npm(root)?;
-
-    let mut build = cargo(root);
-    match &policy_text {
-        Some(text) => build.env(POLICY_ENV, text),
-        None => build.env_remove(POLICY_ENV),
-    };
-    exec::run(build.args([
-        "build",
-        "--profile",
-        PROFILE,
-        "--target",
-        TARGET,
-        "-p",
-        "frontend",
-    ]))?;
-    let wasm = target_dir(root)
-        .join(TARGET)
-        .join(PROFILE)
-        .join("frontend.wasm");
-
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    exec::run(
-        Command::new(&wasm_bindgen)
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
-            .arg(out)
-            .arg(&wasm),
-    )?;
 
-    let bg = out.join("frontend_bg.wasm");
-    let before = std::fs::metadata(&bg)?.len();
-    exec::run(
-        Command::new(tools::wasm_opt(root))
-            .arg("-Oz")
-            .args(WASM_FEATURES)
-            .args(["--strip-debug", "--strip-producers"])
-            .arg(&bg)
-            .arg("-o")
-            .arg(&bg),
-    )?;
+    let mut sizes = Vec::new();
+    for (name, features) in BUNDLES {
+        let mut build = cargo(root);
+        match &policy_text {
+            Some(text) => build.env(POLICY_ENV, text),
+            None => build.env_remove(POLICY_ENV),
+        };
+        exec::run(build.args([
+            "build",
+            "--profile",
+            PROFILE,
+            "--target",
+            TARGET,
+            "-p",
+            "frontend",
+            "--no-default-features",
+            "--features",
+            features,
+        ]))?;
+        let wasm = target_dir(root)
+            .join(TARGET)
+            .join(PROFILE)
+            .join("frontend.wasm");
+        exec::run(
+            Command::new(&wasm_bindgen)
+                .args([
+                    "--target",
+                    "web",
+                    "--no-typescript",
+                    "--out-name",
+                    name,
+                    "--out-dir",
+                ])
+                .arg(out)
+                .arg(&wasm),
+        )?;
+        let bg = out.join(format!("{name}_bg.wasm"));
+        let before = std::fs::metadata(&bg)?.len();
+        exec::run(
+            Command::new(tools::wasm_opt(root))
+                .arg("-Oz")
+                .args(WASM_FEATURES)
+                .args(["--strip-debug", "--strip-producers"])
+                .arg(&bg)
+                .arg("-o")
+                .arg(&bg),
+        )?;
+        let bytes = std::fs::read(&bg)?;
+        sizes.push((bg, before, bytes.len() as u64, gzip_len(&bytes)? as u64));
+    }
 
     copy_dir(&root.join("www"), out)?;
+    write_service_worker(out)?;
 
-    let bytes = std::fs::read(&bg)?;
-    let gzipped = gzip_len(&bytes)?;
-    println!(
-        "xtask: {}: {} raw ({} before wasm-opt), {} gzipped",
-        bg.strip_prefix(root).unwrap_or(&bg).display(),
-        kib(bytes.len() as u64),
-        kib(before),
-        kib(gzipped as u64),
+    for (bg, before, raw, gzipped) in &sizes {
+        println!(
+            "xtask: {}: {} raw ({} before wasm-opt), {} gzipped",
+            bg.strip_prefix(root).unwrap_or(bg).display(),
+            kib(*raw),
+            kib(*before),
+            kib(*gzipped),
+        );
+    }
+    Ok(out.join(format!("{}_bg.wasm", BUNDLES[0].0)))
+}
+
+/// The files the service worker precaches (the app shell for every page of
+/// the public portal's bundle, including the reviewer's offline page), as
+/// URL paths: `index.html`, the other top-level files of `www/` except the
+/// worker itself, and the public portal's bundle.
+pub fn shell_assets(out: &Path) -> Result<Vec<String>> {
+    let mut assets = vec!["/index.html".to_owned()];
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(out).with_context(|| format!("cannot read {}", out.display()))? {
+        let entry = entry?;
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let portal = BUNDLES[0].0;
+        let is_shell = name != "sw.js"
+            && name != "index.html"
+            && (root_www_file(&name)
+                || name == format!("{portal}.js")
+                || name == format!("{portal}_bg.wasm"));
+        if is_shell {
+            names.push(name);
+        }
+    }
+    names.sort();
+    assets.extend(names.into_iter().map(|n| format!("/{n}")));
+    Ok(assets)
+}
+
+/// Whether `name` is a shell file (not another bundle's glue or wasm).
+fn root_www_file(name: &str) -> bool {
+    let other_bundle = BUNDLES
+        .iter()
+        .any(|(bundle, _)| name == format!("{bundle}.js") || name == format!("{bundle}_bg.wasm"));
+    !other_bundle
+        && [
+            ".html",
+            ".js",
+            ".css",
+            ".svg",
+            ".webmanifest",
+            ".png",
+            ".ico",
+        ]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+/// Writes the content-hashed cache name and the shell's asset list into
+/// `out/sw.js` (the `const CACHE = …` and `const ASSETS = …` lines of
+/// `www/sw.js`): a change of any shell file is a new cache name, so
+/// browsers install the new worker and its activation deletes the old cache.
+fn write_service_worker(out: &Path) -> Result<()> {
+    let path = out.join("sw.js");
+    let template = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let assets = shell_assets(out)?;
+    let mut content = template.clone().into_bytes();
+    for asset in &assets {
+        let file = out.join(asset.trim_start_matches('/'));
+        let bytes =
+            std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        content.extend_from_slice(asset.as_bytes());
+        content.push(0);
+        content.extend_from_slice(&verifier::entry::entry_hash_bytes(&bytes));
+    }
+    let digest = verifier::merkle::hex(&verifier::entry::entry_hash_bytes(&content));
+    let cache = digest[..16].to_owned();
+    let list = assets
+        .iter()
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (mut cache_line, mut assets_line) = (false, false);
+    let mut written = String::new();
+    for line in template.lines() {
+        if line.starts_with("const CACHE = ") {
+            written.push_str(&format!("const CACHE = CACHE_PREFIX + '{cache}';\n"));
+            cache_line = true;
+        } else if line.starts_with("const ASSETS = ") {
+            written.push_str(&format!("const ASSETS = [{list}];\n"));
+            assets_line = true;
+        } else {
+            written.push_str(line);
+            written.push('\n');
+        }
+    }
+    anyhow::ensure!(
+        cache_line && assets_line,
+        "www/sw.js lacks its `const CACHE = ` or `const ASSETS = ` line"
     );
-    Ok(bg)
+    std::fs::write(&path, written).with_context(|| format!("cannot write {}", path.display()))?;
+    println!(
+        "xtask: service worker cache trial-ledger-shell-{cache}: {} shell files",
+        assets.len()
+    );
+    Ok(())
 }
 
 fn kib(bytes: u64) -> String {

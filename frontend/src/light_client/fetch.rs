@@ -147,3 +147,71 @@ pub async fn visit(policies: &TrustPolicies, store: &Store) -> Result<Visit, Vis
         saved,
     })
 }
+
+/// How an evidence bundle's head relates to the checkpoint this browser
+/// verified, once proved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadProof {
+    /// The bundle's head is that checkpoint.
+    Same {
+        /// Its tree size.
+        size: u64,
+    },
+    /// A consistency proof built from tiles links them (either direction).
+    Proved {
+        /// The bundle head's tree size.
+        head: u64,
+        /// The verified checkpoint's tree size.
+        log: u64,
+        /// Tiles fetched to build the proof.
+        tiles: usize,
+    },
+}
+
+/// Why a bundle's head could not be linked to the verified checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeadProofError {
+    /// The head is not a signed checkpoint note.
+    #[error("the bundle's head is not a checkpoint")]
+    NotACheckpoint,
+    /// The head and the verified checkpoint contradict each other (fork,
+    /// bad tile, proof failure) or the tiles could not be fetched.
+    #[error("{0}")]
+    Inconsistent(String),
+}
+
+/// Proves the signed checkpoint note `head_note` (an evidence bundle's
+/// head) consistent with `checkpoint`, fetching the tiles the proof needs.
+/// The caller checks the head's signatures under its policies.
+pub async fn prove_head(
+    head_note: &str,
+    checkpoint: &VerifiedCheckpoint,
+) -> Result<HeadProof, HeadProofError> {
+    use verifier::checkpoint::Checkpoint;
+    use verifier::note::Note;
+
+    use super::core::{Head, Relation, relate};
+
+    let head = Note::parse(head_note.as_bytes())
+        .ok()
+        .and_then(|note| Checkpoint::parse(note.text()).ok())
+        .map(|c| Head::of(&c))
+        .ok_or(HeadProofError::NotACheckpoint)?;
+    let log = checkpoint.head();
+    match relate(head.clone(), log.clone())
+        .map_err(|alarm| HeadProofError::Inconsistent(alarm.to_string()))?
+    {
+        Relation::Same => Ok(HeadProof::Same { size: log.size }),
+        Relation::Prove(mut proof) => {
+            let tiles = proof.tiles().map(|t| t.len()).unwrap_or(0);
+            prove_with_tiles(&mut proof)
+                .await
+                .map_err(|e| HeadProofError::Inconsistent(e.to_string()))?;
+            Ok(HeadProof::Proved {
+                head: head.size,
+                log: log.size,
+                tiles,
+            })
+        }
+    }
+}

@@ -175,10 +175,18 @@ async fn gzip_len(bytes: &[u8]) -> Result<u64, String> {
     Ok(u64::from(js_sys::Uint8Array::new(&buffer).length()))
 }
 
-/// The asset paths `index.html` loads (the wasm and the JS glue).
+/// The sizes of every bundle's wasm and JS glue (`frontend` is the public
+/// portal, loaded for every page but the sponsor workspace and this one).
 async fn asset_sizes() -> serde_json::Value {
     let mut assets = serde_json::Map::new();
-    for path in ["/frontend_bg.wasm", "/frontend.js"] {
+    for path in [
+        "/frontend_bg.wasm",
+        "/frontend.js",
+        "/sponsor_bg.wasm",
+        "/sponsor.js",
+        "/bench_bg.wasm",
+        "/bench.js",
+    ] {
         let value = match get_bytes(path).await {
             Ok(bytes) => {
                 let gz = gzip_len(&bytes).await;

@@ -10,18 +10,19 @@
 use std::rc::Rc;
 
 use verifier::bundle::Bundle;
-use verifier::checkpoint::Checkpoint;
-use verifier::note::Note;
 use verifier::report::{Report, Verdict};
 use yew::prelude::*;
+use yew_router::Routable as _;
 
 use crate::api::TrialDetail;
 use crate::components::timeline::Timeline;
 use crate::components::verification::{CheckRow, VerificationPanel, VerificationState};
 use crate::hooks::{AppHandle, check_log, use_app};
-use crate::light_client::fetch::{FetchError, get_bytes, get_json, prove_with_tiles};
+use crate::light_client::fetch::{
+    FetchError, HeadProof, HeadProofError, get_bytes, get_json, prove_head,
+};
 use crate::light_client::store::{DATABASE, Store};
-use crate::light_client::{Head, Relation, TrustPolicies, VerifiedCheckpoint, relate};
+use crate::light_client::{TrustPolicies, VerifiedCheckpoint};
 use crate::state::{Action, AlarmNotice};
 use crate::trial_check::{HeadCheck, Verdicts, decide};
 use crate::trial_view::{self, TimelinePoint, TrialView, enum_text};
@@ -286,35 +287,22 @@ async fn check_head(
     if report.head.is_none() {
         return HeadCheck::NotChecked("the bundle's head checkpoint is not trusted".to_owned());
     }
-    let Some(head) = Note::parse(bundle.head.as_bytes())
-        .ok()
-        .and_then(|note| Checkpoint::parse(note.text()).ok())
-        .map(|c| Head::of(&c))
-    else {
-        return HeadCheck::NotChecked("the bundle's head is not a checkpoint".to_owned());
-    };
-    let log = checkpoint.head();
-    match relate(head.clone(), log.clone()) {
-        Err(alarm) => HeadCheck::Failed(alarm.to_string()),
-        Ok(Relation::Same) => HeadCheck::Consistent(format!(
-            "the bundle's head is the log checkpoint this browser verified ({} entries)",
-            log.size
+    match prove_head(&bundle.head, &checkpoint).await {
+        Err(HeadProofError::NotACheckpoint) => {
+            HeadCheck::NotChecked(HeadProofError::NotACheckpoint.to_string())
+        }
+        Err(HeadProofError::Inconsistent(reason)) => HeadCheck::Failed(reason),
+        Ok(HeadProof::Same { size }) => HeadCheck::Consistent(format!(
+            "the bundle's head is the log checkpoint this browser verified ({size} entries)"
         )),
-        Ok(Relation::Prove(mut proof)) => {
-            let tiles = proof.tiles().map(|t| t.len()).unwrap_or(0);
-            match prove_with_tiles(&mut proof).await {
-                Ok(()) => {
-                    if head.size > log.size {
-                        remember_newer_head(app, policies, bundle).await;
-                    }
-                    HeadCheck::Consistent(format!(
-                        "the bundle's head ({} entries) and the log checkpoint this browser verified \
-                         ({} entries) are consistent: proof built from {tiles} tiles",
-                        head.size, log.size
-                    ))
-                }
-                Err(e) => HeadCheck::Failed(e.to_string()),
+        Ok(HeadProof::Proved { head, log, tiles }) => {
+            if head > log {
+                remember_newer_head(app, policies, bundle).await;
             }
+            HeadCheck::Consistent(format!(
+                "the bundle's head ({head} entries) and the log checkpoint this browser verified \
+                 ({log} entries) are consistent: proof built from {tiles} tiles"
+            ))
         }
     }
 }
@@ -443,6 +431,16 @@ fn render_view(view: &TrialView, loaded: &Loaded) -> Html {
                             </li>
                         }) }
                     </ul>
+                    <p>
+                        // A plain link: consent pages are another bundle
+                        // (a full page load).
+                        <a href={crate::app::Route::Consent { id: view.trial_id.clone() }.to_path()}
+                           data-testid="give-consent">
+                            { "Give or review your consent to this trial" }
+                        </a>
+                        { " — with the consent form you were given; your signed record stays in \
+                           this browser." }
+                    </p>
                 }
             </section>
 
