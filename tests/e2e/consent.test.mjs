@@ -310,7 +310,12 @@ test('the vault is exported, everything deleted, and restored with the passphras
     await page.getByTestId('vault-import').click();
     await page.getByTestId('consent-record').waitFor({ timeout: TIMEOUT });
     // The key came back too: the consent can be withdrawn here.
+    // Withdrawing from the whole trial asks once more; cancel keeps the consent.
     await page.getByTestId('withdraw-all').click();
+    await page.getByTestId('withdraw-all-cancel').click();
+    assert.equal(await page.getAttribute('[data-testid="consent-record"]', 'data-state'), 'given');
+    await page.getByTestId('withdraw-all').click();
+    await page.getByTestId('withdraw-all-confirm').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="consent-record"]')?.dataset.state === 'withdrawn', null, { timeout: TIMEOUT });
     assert.deepEqual(errors, []);
   } finally {

@@ -171,6 +171,9 @@ fn short(id: &str) -> &str {
 fn RecordCard(props: &CardProps) -> Html {
     let busy = use_state(|| None::<String>);
     let anchor_withdrawal = use_state(|| false);
+    // Withdrawing from the whole trial asks once more: it cannot be undone
+    // (a new consent would be a new record).
+    let confirming_all = use_state(|| false);
     let receipt = props.receipt.clone();
     let record = &receipt.record;
     let header = &record.header;
@@ -308,10 +311,31 @@ fn RecordCard(props: &CardProps) -> Html {
                                 { format!("Withdraw only: {}", o.label) }
                             </button>
                         }) }
-                        <button type="button" class="danger" data-testid="withdraw-all"
-                                disabled={busy.is_some()} onclick={withdraw(None)}>
-                            { "Withdraw from the trial" }
-                        </button>
+                        if *confirming_all {
+                            <p role="alert" class="confirm">
+                                { "Withdraw from the trial? This is signed and cannot be undone." }
+                            </p>
+                            <button type="button" class="danger" data-testid="withdraw-all-confirm"
+                                    disabled={busy.is_some()} onclick={withdraw(None)}>
+                                { "Yes, withdraw from the trial" }
+                            </button>
+                            <button type="button" class="secondary" data-testid="withdraw-all-cancel"
+                                    onclick={{
+                                        let confirming_all = confirming_all.clone();
+                                        Callback::from(move |_| confirming_all.set(false))
+                                    }}>
+                                { "Cancel" }
+                            </button>
+                        } else {
+                            <button type="button" class="danger" data-testid="withdraw-all"
+                                    disabled={busy.is_some()}
+                                    onclick={{
+                                        let confirming_all = confirming_all.clone();
+                                        Callback::from(move |_| confirming_all.set(true))
+                                    }}>
+                                { "Withdraw from the trial" }
+                            </button>
+                        }
                     </div>
                 </div>
             } else if active {
