@@ -247,7 +247,9 @@ fn stretch(
     Ok(key)
 }
 
-fn decode<const N: usize>(text: &str, field: &'static str) -> Result<[u8; N], KeyFileError> {
+/// Base64 `text` of exactly `N` bytes, or an error naming the file's `field`
+/// (key files and participant vaults share this format).
+pub fn decode<const N: usize>(text: &str, field: &'static str) -> Result<[u8; N], KeyFileError> {
     BASE64
         .decode(text)
         .ok()

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::keys::{
     CIPHER, KDF_ARGON2ID, KdfParams, KeyFileError, NONCE_LEN, SALT_LEN, SponsorKey,
-    check_kdf_params, open_bytes, seal_bytes,
+    check_kdf_params, decode, open_bytes, seal_bytes,
 };
 
 use super::record::Receipt;
@@ -63,14 +63,6 @@ fn aad(params: &KdfParams) -> Vec<u8> {
         params.m_cost_kib, params.t_cost, params.p_cost
     )
     .into_bytes()
-}
-
-fn decode<const N: usize>(text: &str, field: &'static str) -> Result<[u8; N], KeyFileError> {
-    BASE64
-        .decode(text)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(KeyFileError::Field(field))
 }
 
 impl VaultFile {
