@@ -1,9 +1,9 @@
-//! A small JSON key–value layer over IndexedDB, for the portal's own
-//! records that are not the light client's (sponsor keys, drafts, "my
-//! trials"; later the participant's vault).
+//! A small JSON key–value layer over IndexedDB, for all of the portal's
+//! records: the light client's checkpoints and policies
+//! ([`crate::light_client::store`]), sponsor keys and drafts, the
+//! participant's consent records.
 //!
-//! Same conventions as [`crate::light_client::store`] (and its
-//! [`StoreError`]): values are JSON strings under string keys, so what is
+//! Values are JSON strings under string keys, so what is
 //! stored is the serde shape of the Rust type and survives upgrades of the
 //! IndexedDB crate; every operation opens its own short transaction, and a
 //! write transaction is explicitly committed. Callers hash, sign, fetch and
@@ -20,7 +20,34 @@ use indexed_db_futures::transaction::TransactionMode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use crate::light_client::store::StoreError;
+/// Why the store could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// IndexedDB refused to open (private mode, disabled storage, a newer schema).
+    #[error("cannot open this browser's IndexedDB database {name:?}: {reason}")]
+    Open {
+        /// The database name.
+        name: String,
+        /// The browser's reason.
+        reason: String,
+    },
+    /// A read or write failed.
+    #[error("IndexedDB {operation} failed: {reason}")]
+    Request {
+        /// What was attempted.
+        operation: &'static str,
+        /// The browser's reason.
+        reason: String,
+    },
+    /// A stored record is not what this portal wrote.
+    #[error("a stored {what} record is unreadable ({reason}); it may have been edited by hand")]
+    Corrupt {
+        /// Which kind of record.
+        what: &'static str,
+        /// The JSON error.
+        reason: String,
+    },
+}
 
 fn request(operation: &'static str) -> impl Fn(indexed_db_futures::error::Error) -> StoreError {
     move |e| StoreError::Request {
@@ -144,6 +171,50 @@ impl JsonDb {
             .await
             .map_err(request("write"))?;
         tx.commit().await.map_err(request("commit"))
+    }
+
+    /// Stores `value` under `key` in `store` unless the record there makes
+    /// `keep` true; read and written in one transaction, so two tabs cannot
+    /// interleave. Returns the record kept, or `None` when `value` was
+    /// stored. An unreadable existing record is replaced.
+    pub async fn put_unless<T: Serialize + DeserializeOwned>(
+        &self,
+        store: &str,
+        key: &str,
+        value: &T,
+        what: &'static str,
+        keep: impl FnOnce(&T) -> bool,
+    ) -> Result<Option<T>, StoreError> {
+        let json = serde_json::to_string(value).map_err(corrupt(what))?;
+        let tx = self
+            .db
+            .transaction(store)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(request("write transaction"))?;
+        let object_store = tx.object_store(store).map_err(request("write"))?;
+        let existing: Option<String> = object_store
+            .get(key.to_owned())
+            .primitive()
+            .map_err(request("read"))?
+            .await
+            .map_err(request("read"))?;
+        if let Some(existing) = existing
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<T>(j).ok())
+            && keep(&existing)
+        {
+            return Ok(Some(existing));
+        }
+        object_store
+            .put(json)
+            .with_key(key.to_owned())
+            .primitive()
+            .map_err(request("write"))?
+            .await
+            .map_err(request("write"))?;
+        tx.commit().await.map_err(request("commit"))?;
+        Ok(None)
     }
 
     /// Removes the record under `key` from `store` (no error when absent).
