@@ -15,6 +15,7 @@ use yew::prelude::*;
 use yew_router::Routable as _;
 
 use crate::api::TrialDetail;
+use crate::components::outcome_table::OutcomeTable;
 use crate::components::timeline::Timeline;
 use crate::components::verification::{CheckRow, VerificationPanel, VerificationState};
 use crate::hooks::{AppHandle, check_log, use_app};
@@ -570,42 +571,7 @@ fn render_outcomes(report: &Report) -> Html {
         <>
             <h3>{ "Pre-specified versus reported outcomes" }</h3>
             <p class="note">{ note }</p>
-            <div class="table-scroll" tabindex="0" role="region" aria-label="Outcome comparison">
-            <table class="outcomes" data-testid="outcomes">
-                <thead><tr>
-                    <th scope="col">{ "Id" }</th>
-                    <th scope="col">{ "Outcome" }</th>
-                    <th scope="col">{ "Rank" }</th>
-                    <th scope="col">{ "Time frame" }</th>
-                    <th scope="col">{ "Status" }</th>
-                    <th scope="col">{ "Changes and reason" }</th>
-                </tr></thead>
-                <tbody>
-                    { for report.outcomes.iter().map(|row| {
-                        let status = enum_text(&row.status);
-                        let changes = row.changes.iter().map(|c| format!("{}: \u{201c}{}\u{201d} → \u{201c}{}\u{201d}", enum_text(&c.field), c.registered, c.reported)).collect::<Vec<_>>().join("; ");
-                        let reason = match (&row.change_reason, row.declared) {
-                            (Some(r), true) => format!("declared: {r}"),
-                            _ if matches!(row.status, verifier::compare::OutcomeStatus::Changed | verifier::compare::OutcomeStatus::Added) => "no reason declared".to_owned(),
-                            _ => String::new(),
-                        };
-                        html! {
-                            <tr class={classes!(if row.is_finding() { "finding" } else { "" })}>
-                                <td>{ row.registered_id.clone().unwrap_or_default() }</td>
-                                <td>{ row.measure.clone() }</td>
-                                <td>{ enum_text(&row.outcome_type) }</td>
-                                <td>{ row.time_frame.clone() }</td>
-                                <td>
-                                    { status }
-                                    if row.is_finding() { <strong>{ " — finding" }</strong> }
-                                </td>
-                                <td>{ [changes, reason].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ") }</td>
-                            </tr>
-                        }
-                    }) }
-                </tbody>
-            </table>
-            </div>
+            <OutcomeTable outcomes={report.outcomes.clone()} />
         </>
     }
 }

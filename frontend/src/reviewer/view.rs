@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use verifier::compare::OutcomeStatus;
 use verifier::merkle::hex;
 use verifier::report::{Category, Check, DocumentStatus, ProspectiveStatus, Report, Verdict};
 use wasm_bindgen::JsCast as _;
@@ -15,6 +14,7 @@ use super::state::{
     TimelineMark, check_title, consent_events, explain, first_failure, report_file_name,
     report_json, size_text, timeline_marks, verdict_text,
 };
+use crate::components::outcome_table::OutcomeTable;
 use crate::hashing::{DEFAULT_CHUNK, sha256_blob};
 use crate::idb::JsonDb;
 use crate::light_client::fetch::get_bytes;
@@ -814,51 +814,7 @@ fn render_outcomes(report: &Report) -> Html {
                     "{} pre-specified: {} reported as registered, {} changed ({} without a declared reason), {} missing; {} added ({} without a declared reason).",
                     c.prespecified, c.reported, c.changed, c.changed_undeclared, c.missing, c.added, c.added_undeclared) }</p>
             }
-            <div class="table-scroll" tabindex="0" role="region" aria-label="Outcome comparison">
-            <table class="outcomes" data-testid="outcomes">
-                <thead><tr>
-                    <th scope="col">{ "Id" }</th>
-                    <th scope="col">{ "Outcome" }</th>
-                    <th scope="col">{ "Rank" }</th>
-                    <th scope="col">{ "Time frame" }</th>
-                    <th scope="col">{ "Status" }</th>
-                    <th scope="col">{ "Reason declared?" }</th>
-                    <th scope="col">{ "What changed" }</th>
-                </tr></thead>
-                <tbody>
-                    { for report.outcomes.iter().map(|row| {
-                        let status = enum_text(&row.status);
-                        let declared = match row.status {
-                            OutcomeStatus::Changed | OutcomeStatus::Added if row.declared =>
-                                format!("yes: {}", row.change_reason.clone().unwrap_or_default()),
-                            OutcomeStatus::Changed | OutcomeStatus::Added => "no".to_owned(),
-                            OutcomeStatus::Missing => "—".to_owned(),
-                            OutcomeStatus::Reported => "not needed".to_owned(),
-                        };
-                        let changes = row.changes.iter()
-                            .map(|c| format!("{}: \u{201c}{}\u{201d} → \u{201c}{}\u{201d}", enum_text(&c.field), c.registered, c.reported))
-                            .collect::<Vec<_>>().join("; ");
-                        html! {
-                            <tr class={classes!(row.is_finding().then_some("finding"))}
-                                data-status={enum_text(&row.status)} data-declared={row.declared.to_string()}
-                                data-finding={row.is_finding().to_string()}
-                                data-id={row.registered_id.clone().unwrap_or_default()}>
-                                <td>{ row.registered_id.clone().unwrap_or_default() }</td>
-                                <td>{ row.measure.clone() }</td>
-                                <td>{ enum_text(&row.outcome_type) }</td>
-                                <td>{ row.time_frame.clone() }</td>
-                                <td>
-                                    { status }
-                                    if row.is_finding() { <strong class="finding-mark">{ " — finding" }</strong> }
-                                </td>
-                                <td>{ declared }</td>
-                                <td>{ changes }</td>
-                            </tr>
-                        }
-                    }) }
-                </tbody>
-            </table>
-            </div>
+            <OutcomeTable outcomes={report.outcomes.clone()} />
         </section>
     }
 }
