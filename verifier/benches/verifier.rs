@@ -26,6 +26,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use verifier::checkpoint::{Checkpoint, sign_checkpoint};
 use verifier::cosignature;
+use verifier::entry::Entry;
 use verifier::merkle::{self, Hash};
 use verifier::note::{KeyType, SignerKey};
 use verifier::policy::Policy;
@@ -143,6 +144,28 @@ fn bench_bundle(c: &mut Criterion) {
     });
 }
 
+/// What the registry pays per submission before sequencing:
+/// `Entry::parse` (envelope, statement, predicate, Ed25519, validation) of
+/// the example registration, next to the bare signature check inside it.
+fn bench_entry_parse(c: &mut Criterion) {
+    let bytes = verifier::fixtures::registration_entry().expect("fixture entry");
+    let entry = Entry::parse(&bytes).expect("fixture entry parses");
+    let mut group = c.benchmark_group("entry");
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("parse_registration", |b| {
+        b.iter(|| Entry::parse(black_box(&bytes)).expect("parses"))
+    });
+    let envelope = verifier::dsse::Envelope::from_json(&bytes).expect("envelope");
+    group.bench_function("verify_signature_only", |b| {
+        b.iter(|| {
+            envelope
+                .verify_single(black_box(entry.signer_key()))
+                .expect("verifies")
+        })
+    });
+    group.finish();
+}
+
 fn bench_audit_log(c: &mut Criterion) {
     let size: u64 = std::env::var("TL_BENCH_AUDIT_SIZE")
         .ok()
@@ -191,6 +214,7 @@ criterion_group!(
     bench_proofs,
     bench_checkpoint_policy,
     bench_bundle,
+    bench_entry_parse,
     bench_audit_log
 );
 criterion_main!(benches);

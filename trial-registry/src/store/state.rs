@@ -42,6 +42,9 @@ impl std::fmt::Debug for RedbStateStore {
     }
 }
 
+/// The page cache of the state database.
+const STATE_CACHE_BYTES: usize = 64 << 20;
+
 fn db_error(context: &'static str) -> impl FnOnce(redb::Error) -> StoreError {
     move |e| StoreError::database(context, e)
 }
@@ -50,7 +53,12 @@ impl RedbStateStore {
     /// Opens (creating if missing) the database at `path`, creating its
     /// tables, and checks that `meta.sequenced` matches the `entries` table.
     pub fn open(path: &Path) -> Result<RedbStateStore, StoreError> {
-        let db = Database::create(path)
+        // redb's default page cache is 1 GiB; entries are written once and
+        // read rarely (recovery, bundles are built from tiles), so a smaller
+        // cache keeps the server's memory to what the ledger needs.
+        let db = Database::builder()
+            .set_cache_size(STATE_CACHE_BYTES)
+            .create(path)
             .map_err(|e| StoreError::database("open", format!("{}: {e}", path.display())))?;
         let sequenced = (|| -> Result<u64, redb::Error> {
             let txn = db.begin_write()?;
