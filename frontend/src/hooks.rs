@@ -24,6 +24,14 @@ pub fn use_app() -> AppHandle {
     use_context::<AppHandle>().unwrap_or(fallback)
 }
 
+/// Starts the page's file-reader worker when a page that hashes files
+/// mounts, so that it is ready when a file is chosen
+/// ([`crate::hashing::ChunkReader`]).
+#[hook]
+pub fn use_chunk_reader() {
+    use_effect_with((), |()| crate::hashing::ChunkReader::prepare());
+}
+
 /// A notice for a failed visit.
 pub fn visit_notice(error: &VisitError, context: &str) -> AlarmNotice {
     match error {

@@ -156,6 +156,9 @@ test('documents are hashed in the browser with progress and matched to subjects'
   try {
     const uploads = [];
     page.on('request', (r) => { if (r.method() !== 'GET') uploads.push(r.url()); });
+    // The page reads files through its reader worker (hashing.rs ChunkReader).
+    const workers = [];
+    page.on('worker', (w) => workers.push(new URL(w.url()).pathname));
     await page.goto(new URL('/verify', PORTAL_URL).href);
     await page.locator('[data-testid="bundle-file"]').waitFor({ timeout: TIMEOUT });
     // SALT-BP: documents match, the outcome S2 is missing and one is added with a reason.
@@ -168,6 +171,7 @@ test('documents are hashed in the browser with progress and matched to subjects'
     assert.ok(added.some((a) => a.endsWith(':true')), `an outcome added with a declared reason: ${added}`);
     assert.equal(await page.getAttribute('[data-testid="outcomes"] tr[data-id="S2"]', 'data-status'), 'missing');
     assert.deepEqual(uploads, [], 'nothing is sent anywhere');
+    assert.ok(workers.includes('/chunk-reader.js'), `the file was read by the reader worker: ${workers}`);
   } finally {
     await context.close();
   }

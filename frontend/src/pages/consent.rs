@@ -39,6 +39,7 @@ pub struct ConsentProps {
 /// Give consent to a trial with a registered consent form.
 #[component]
 pub fn Consent(props: &ConsentProps) -> Html {
+    crate::hooks::use_chunk_reader();
     let id = props.id.to_string();
     if !is_trial_id(&id) {
         return html! {

@@ -736,6 +736,7 @@ fn trial_summary(ws: &Workspace) -> Html {
 /// The sponsor workspace.
 #[component]
 pub fn Sponsor() -> Html {
+    crate::hooks::use_chunk_reader();
     let app = use_app();
     let ws = use_reducer(Workspace::default);
     let dispatch = {

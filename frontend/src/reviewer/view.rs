@@ -123,6 +123,7 @@ fn save_file(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
 /// The reviewer page.
 #[component]
 pub fn ReviewerPage() -> Html {
+    crate::hooks::use_chunk_reader();
     let state = use_reducer(|| ReviewerState::new(&crate::trust::compiled()));
     let next_id = use_mut_ref(|| 0u32);
     {
