@@ -3,7 +3,8 @@
 // 'unsafe-inline'.
 //
 // One bundle per journey: the sponsor workspace (/sponsor…) is `sponsor`,
-// the participant's consent pages (/consents…, /trials/{id}/consent)
+// the reviewer's page and the trust settings (/verify, /settings)
+// `reviewer`, the participant's consent pages (/consents…, /trials/{id}/consent)
 // `participant`, the benchmark page (/bench) `bench`, everything else
 // `frontend`, so a reader of the public registry never downloads the
 // sponsor's or the participant's tools (the same choice as
@@ -13,11 +14,13 @@ const under = (prefix) => path === prefix || path.startsWith(prefix + '/');
 const consentPage = /^\/trials\/[^/]+\/consent$/.test(path);
 const bundle = under('/sponsor')
   ? 'sponsor'
-  : under('/consents') || consentPage
-    ? 'participant'
-    : under('/bench')
-      ? 'bench'
-      : 'frontend';
+  : under('/verify') || under('/settings')
+    ? 'reviewer'
+    : under('/consents') || consentPage
+      ? 'participant'
+      : under('/bench')
+        ? 'bench'
+        : 'frontend';
 
 try {
   const { default: init, run } = await import(`/${bundle}.js`);

@@ -17,7 +17,9 @@ use crate::pages::sponsor::Sponsor;
 #[cfg(feature = "participant")]
 use crate::pages::{consent::Consent, consent_verify::ConsentVerify, consents::Consents};
 #[cfg(feature = "portal")]
-use crate::pages::{home::Home, settings::Settings, trial::Trial, verify::Verify};
+use crate::pages::{home::Home, trial::Trial};
+#[cfg(feature = "reviewer")]
+use crate::pages::{settings::Settings, verify::Verify};
 use crate::state::AppState;
 
 /// The portal's pages.
@@ -88,6 +90,7 @@ fn switch(route: Route) -> Html {
     match route {
         Route::Sponsor => sponsor_page(),
         Route::Bench => bench_page(),
+        Route::Verify | Route::Settings => reviewer_page(route),
         Route::Consents | Route::ConsentVerify | Route::Consent { .. } => participant_page(route),
         Route::NotFound => html! { <NotFound /> },
         public => public_page(public),
@@ -95,7 +98,8 @@ fn switch(route: Route) -> Html {
 }
 
 /// Which bundle serves `path`: `sponsor` (the sponsor workspace),
-/// `participant` (consent: `/consents…` and `/trials/{id}/consent`), `bench`
+/// `reviewer` (`/verify` with the evidence report, and the trust settings
+/// `/settings`), `participant` (consent: `/consents…` and `/trials/{id}/consent`), `bench`
 /// (the benchmark page, which signs test checkpoints and so carries
 /// Ed25519 signing tables) or `frontend` (everything else). `www/boot.js`
 /// makes the same choice.
@@ -110,6 +114,8 @@ pub fn bundle_for_path(path: &str) -> &'static str {
         .is_some_and(|id| !id.is_empty() && !id.contains('/'));
     if under("/sponsor") {
         "sponsor"
+    } else if under("/verify") || under("/settings") {
+        "reviewer"
     } else if under("/consents") || consent_page {
         "participant"
     } else if under("/bench") {
@@ -131,6 +137,20 @@ fn participant_page(route: Route) -> Html {
 
 #[cfg(not(feature = "participant"))]
 fn participant_page(_route: Route) -> Html {
+    html! { <OtherBundle /> }
+}
+
+#[cfg(feature = "reviewer")]
+fn reviewer_page(route: Route) -> Html {
+    match route {
+        Route::Verify => html! { <Verify /> },
+        Route::Settings => html! { <Settings /> },
+        _ => html! { <NotFound /> },
+    }
+}
+
+#[cfg(not(feature = "reviewer"))]
+fn reviewer_page(_route: Route) -> Html {
     html! { <OtherBundle /> }
 }
 
@@ -158,8 +178,6 @@ fn sponsor_page() -> Html {
 fn public_page(route: Route) -> Html {
     match route {
         Route::Home => html! { <Home /> },
-        Route::Verify => html! { <Verify /> },
-        Route::Settings => html! { <Settings /> },
         Route::Trial { id } => html! { <Trial {id} /> },
         _ => html! { <NotFound /> },
     }
@@ -174,6 +192,7 @@ fn public_page(_route: Route) -> Html {
 /// address in the location bar, so reloading loads that bundle.
 #[cfg(not(all(
     feature = "portal",
+    feature = "reviewer",
     feature = "sponsor",
     feature = "participant",
     feature = "bench"
@@ -304,6 +323,9 @@ mod tests {
         assert_eq!(bundle_for_path("/"), "frontend");
         assert_eq!(bundle_for_path("/trials/TL-1"), "frontend");
         assert_eq!(bundle_for_path("/bench"), "bench");
+        assert_eq!(bundle_for_path("/verify"), "reviewer");
+        assert_eq!(bundle_for_path("/verifying"), "frontend");
+        assert_eq!(bundle_for_path("/settings"), "reviewer");
         assert_eq!(bundle_for_path("/consents"), "participant");
         assert_eq!(bundle_for_path("/consents/verify"), "participant");
         assert_eq!(bundle_for_path("/trials/TL-1/consent"), "participant");

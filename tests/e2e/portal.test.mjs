@@ -108,7 +108,7 @@ test('the sponsor workspace is its own bundle: the nav link reloads into it and 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Verify a trial' }).click();
     await heading(page, 'Verify a trial');
     assert.equal(new URL(page.url()).pathname, '/verify');
-    assert.ok((await loaded()).includes('/frontend_bg.wasm'));
+    assert.ok((await loaded()).includes('/reviewer_bg.wasm'), 'the reviewer page is its own bundle too');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

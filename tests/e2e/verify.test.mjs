@@ -98,6 +98,8 @@ test('after one visit /verify verifies offline: verified, findings, tampered, un
     assert.equal(cache.length, 1, `one shell cache: ${cache}`);
     const cached = await page.evaluate(async (name) => (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname), cache[0]);
     assert.ok(cached.includes('/frontend_bg.wasm') && cached.includes('/index.html'), `${cached}`);
+    assert.ok(cached.includes('/reviewer_bg.wasm') && cached.includes('/reviewer.js'), `the reviewer bundle is precached: ${cached}`);
+    assert.ok(cached.includes('/chunk-reader.js'), `the file reader is precached: ${cached}`);
     assert.ok(!cached.some((p) => p.startsWith('/api/') || p.startsWith('/tile/') || p.startsWith('/checkpoint')), `${cached}`);
 
     await context.setOffline(true);

@@ -182,6 +182,8 @@ async fn asset_sizes() -> serde_json::Value {
     for path in [
         "/frontend_bg.wasm",
         "/frontend.js",
+        "/reviewer_bg.wasm",
+        "/reviewer.js",
         "/sponsor_bg.wasm",
         "/sponsor.js",
         "/bench_bg.wasm",
