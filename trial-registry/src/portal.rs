@@ -1,6 +1,8 @@
 //! The built portal (`dist/`): static files with a single-page-app fallback.
 //!
-//! - A file under `dist` is served as is (`GET`/`HEAD`), `index.html` for `/`.
+//! - A file under `dist` is served as is (`GET`/`HEAD`), `index.html` for `/`;
+//!   where `dist` also holds `FILE.gz` (the wasm bundles and their glue), a
+//!   client that accepts gzip gets that instead, with `Content-Encoding`.
 //! - Any other `GET`/`HEAD` whose last path segment has no extension and that
 //!   is not under the log's or API's namespaces (`/api/`, `/tile/`,
 //!   `/checkpoint…`) is an app route (e.g. `/trials/TL-…`): it gets
@@ -81,7 +83,12 @@ async fn static_or_app(State(portal): State<Arc<Portal>>, request: Request) -> R
     let path = request.uri().path().to_owned();
     let headers = request.headers().clone();
 
-    let Ok(response) = ServeDir::new(&portal.dist).oneshot(request).await;
+    // `xtask dist` writes `NAME.gz` next to the wasm and its glue; a browser
+    // that accepts gzip gets those bytes with `Content-Encoding: gzip`.
+    let Ok(response) = ServeDir::new(&portal.dist)
+        .precompressed_gzip()
+        .oneshot(request)
+        .await;
     let mut response = response.map(Body::new);
 
     if response.status() == StatusCode::NOT_FOUND

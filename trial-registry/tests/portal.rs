@@ -97,6 +97,34 @@ async fn index_and_assets_with_types_and_cache_headers() {
 }
 
 #[tokio::test]
+async fn precompressed_wasm_goes_to_clients_that_accept_gzip() {
+    let dist = dist();
+    let wasm = std::fs::read(dist.path().join("frontend_bg.wasm")).unwrap();
+    let gz = b"\x1f\x8b stands in for the zopfli output".to_vec();
+    std::fs::write(dist.path().join("frontend_bg.wasm.gz"), &gz).unwrap();
+    let app = app(dist.path());
+    let request = Request::builder()
+        .uri("/frontend_bg.wasm")
+        .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(response.headers(), header::CONTENT_ENCODING), "gzip");
+    assert_eq!(
+        header(response.headers(), header::CONTENT_TYPE),
+        "application/wasm"
+    );
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body.as_ref(), gz.as_slice());
+    // Without Accept-Encoding: the file itself.
+    let (status, headers, body) = call(&app, Method::GET, "/frontend_bg.wasm").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(body, wasm);
+}
+
+#[tokio::test]
 async fn app_routes_fall_back_to_index() {
     let dist = dist();
     let app = app(dist.path());
