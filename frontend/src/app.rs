@@ -99,10 +99,10 @@ fn switch(route: Route) -> Html {
 
 /// Which bundle serves `path`: `sponsor` (the sponsor workspace),
 /// `reviewer` (`/verify` with the evidence report, and the trust settings
-/// `/settings`), `participant` (consent: `/consents…` and `/trials/{id}/consent`), `bench`
-/// (the benchmark page, which signs test checkpoints and so carries
-/// Ed25519 signing tables) or `frontend` (everything else). `www/boot.js`
-/// makes the same choice.
+/// `/settings`), `participant` (consent: `/consents…` and
+/// `/trials/{id}/consent`), `bench` (the benchmark page, which signs test
+/// checkpoints and so carries Ed25519 signing tables) or `frontend`
+/// (everything else). `www/boot.js` makes the same choice.
 pub fn bundle_for_path(path: &str) -> &'static str {
     let under = |prefix: &str| {
         path.strip_prefix(prefix)

@@ -2,10 +2,11 @@
 //!
 //! For each bundle of [`BUNDLES`] (the public portal, the reviewer's page,
 //! the sponsor workspace, the participant's consent pages, the benchmark
-//! page): `cargo build --profile wasm-release --target
-//! wasm32-unknown-unknown -p frontend --no-default-features --features F` →
+//! page): `cargo build --profile P --target wasm32-unknown-unknown -p
+//! frontend --no-default-features --features F` (P: [`profile_of`]) →
 //! `wasm-bindgen --target web --out-name NAME` → `wasm-opt -Oz` (npm
-//! binaryen); then copy `www/`.
+//! binaryen) → `NAME_bg.wasm.gz` and `NAME.js.gz` (zopfli, served by the
+//! registry to browsers that accept gzip); then copy `www/`.
 //!
 //! The registry's trust policy is compiled in: its text is validated here
 //! with the verifier (a bad policy fails the build) and passed to the
@@ -80,7 +81,8 @@ pub fn read_policy(root: &Path, choice: &PolicyChoice) -> Result<Option<String>>
 }
 
 /// The wasm bundles of the portal: (name, cargo features). The first is the
-/// public portal, loaded for every route but the sponsor workspace.
+/// public portal (home, search, trial pages), the second the reviewer's
+/// `/verify` and `/settings`; `frontend::app::bundle_for_path` routes.
 pub const BUNDLES: [(&str, &str); 5] = [
     ("frontend", "portal"),
     ("reviewer", "reviewer"),
