@@ -70,22 +70,41 @@ test('the home page renders from wasm without console errors', async () => {
   }
 });
 
-test('the nav link goes to /verify inside the app', async () => {
-  const { context, page, errors } = await open('/');
+test('a nav link within one bundle navigates inside the app: /verify to /settings', async () => {
+  // /verify and /settings are both in the reviewer bundle.
+  const { context, page, errors } = await open('/verify');
   try {
-    await heading(page, 'Trial Ledger');
+    await heading(page, 'Verify a trial');
     // Survives only an in-app navigation, not a page load.
     await page.evaluate(() => {
       window.__sameDocument = true;
     });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Trust settings' }).click();
+    await heading(page, 'Trust settings');
+    assert.equal(new URL(page.url()).pathname, '/settings');
+    assert.equal(await page.evaluate(() => window.__sameDocument), true);
+    assert.equal(
+      await page.locator('nav a[href="/settings"]').getAttribute('aria-current'),
+      'page',
+    );
+    assert.equal(await page.title(), 'Trust settings — Trial Ledger');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the nav link from the public portal reloads into the reviewer bundle for /verify', async () => {
+  const { context, page, errors } = await open('/');
+  try {
+    await heading(page, 'Trial Ledger');
+    const loaded = () => page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+    assert.ok(!(await loaded()).includes('/reviewer_bg.wasm'), 'the public portal does not load the reviewer bundle');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Verify a trial' }).click();
     await heading(page, 'Verify a trial');
     assert.equal(new URL(page.url()).pathname, '/verify');
-    assert.equal(await page.evaluate(() => window.__sameDocument), true);
-    assert.equal(
-      await page.locator('nav a[href="/verify"]').getAttribute('aria-current'),
-      'page',
-    );
+    assert.ok((await loaded()).includes('/reviewer_bg.wasm'));
+    assert.ok(!(await loaded()).includes('/frontend_bg.wasm'), 'a fresh document: only the reviewer bundle');
     assert.equal(await page.title(), 'Verify a trial — Trial Ledger');
     assert.deepEqual(errors, []);
   } finally {
