@@ -112,12 +112,13 @@ pub async fn sha256_blob(
             // this chunk and the rest on the page.
             Err(_) if by_worker => {
                 reader = None;
-                let (_, retry, _) = read(None, blob, range.clone())?;
-                retry.await.map_err(|e| HashError::Read {
-                    start,
-                    end,
-                    reason: js_reason(e),
-                })?
+                read_on_page(blob, &range)?
+                    .await
+                    .map_err(|e| HashError::Read {
+                        start,
+                        end,
+                        reason: js_reason(e),
+                    })?
             }
             Err(e) => {
                 return Err(HashError::Read {
@@ -158,9 +159,21 @@ fn read(
     blob: &web_sys::Blob,
     range: Range<u64>,
 ) -> Result<(Range<u64>, JsFuture, bool), HashError> {
-    if let Some(reader) = reader {
-        return Ok((range.clone(), reader.read(blob, &range), true));
+    match reader {
+        Some(reader) => {
+            let pending = reader.read(blob, &range);
+            Ok((range, pending, true))
+        }
+        None => {
+            let pending = read_on_page(blob, &range)?;
+            Ok((range, pending, false))
+        }
     }
+}
+
+/// Starts reading `range` of `blob` on this thread (no worker); the future
+/// yields its `ArrayBuffer`. `/bench` times these reads alone.
+pub fn read_on_page(blob: &web_sys::Blob, range: &Range<u64>) -> Result<JsFuture, HashError> {
     let slice = blob
         .slice_with_f64_and_f64(range.start as f64, range.end as f64)
         .map_err(|e| HashError::Read {
@@ -168,7 +181,7 @@ fn read(
             end: range.end,
             reason: js_reason(e),
         })?;
-    Ok((range, JsFuture::from(slice.array_buffer()), false))
+    Ok(JsFuture::from(slice.array_buffer()))
 }
 
 /// The promise callbacks of one chunk request.
@@ -191,6 +204,9 @@ pub struct ChunkReader {
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
+
+/// Why a request to a failed worker is rejected.
+const WORKER_FAILED: &str = "the file reader worker failed";
 
 /// The worker script, served next to `index.html`.
 pub const CHUNK_READER_URL: &str = "/chunk-reader.js";
@@ -256,9 +272,7 @@ impl ChunkReader {
                 event.prevent_default();
                 failed.set(true);
                 for next in waiting.borrow_mut().drain(..) {
-                    let _ = next
-                        .reject
-                        .call1(&JsValue::NULL, &"the file reader worker failed".into());
+                    let _ = next.reject.call1(&JsValue::NULL, &WORKER_FAILED.into());
                 }
             })
         };
@@ -281,7 +295,7 @@ impl ChunkReader {
         let failed = self.failed.get();
         let promise = js_sys::Promise::new(&mut |resolve, reject| {
             if failed {
-                let _ = reject.call1(&JsValue::NULL, &"the file reader worker failed".into());
+                let _ = reject.call1(&JsValue::NULL, &WORKER_FAILED.into());
                 return;
             }
             let message = js_sys::Object::new();

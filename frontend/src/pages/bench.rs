@@ -201,16 +201,14 @@ async fn asset_sizes() -> serde_json::Value {
     serde_json::Value::Object(assets)
 }
 
-/// Reads `blob` in [`DEFAULT_CHUNK`] slices into one wasm buffer, as
-/// [`sha256_blob`] does, without hashing.
+/// Reads `blob` in [`DEFAULT_CHUNK`] slices into one wasm buffer on the
+/// page, as [`sha256_blob`] does without its worker, without hashing.
 async fn read_chunks(blob: &web_sys::Blob) -> Result<(), String> {
     let total = blob.size() as u64;
     let mut buffer = vec![0u8; usize::try_from(DEFAULT_CHUNK.min(total)).unwrap_or(0)];
     for range in crate::hashing::chunks(total, DEFAULT_CHUNK) {
-        let slice = blob
-            .slice_with_f64_and_f64(range.start as f64, range.end as f64)
-            .map_err(js_err)?;
-        let array = JsFuture::from(slice.array_buffer()).await.map_err(js_err)?;
+        let pending = crate::hashing::read_on_page(blob, &range).map_err(|e| e.to_string())?;
+        let array = pending.await.map_err(js_err)?;
         let bytes = js_sys::Uint8Array::new(&array);
         let len = (bytes.length() as usize).min(buffer.len());
         bytes.copy_to(&mut buffer[..len]);
